@@ -8,10 +8,15 @@
  * - Conditional outcomes (key exists, version moved on) are answered with `false`, never thrown.
  * - Any other failure is thrown as a domain error from ./errors.ts (NotFoundError for a missing
  *   object, UnavailableError for a backend that cannot be reached), never as a driver's own type.
- * - Keys are compared as UTF-8 bytes; scans return keys in that order.
+ * - Keys are printable ASCII (0x21–0x7e): names, IDs and hashes joined by '/'. File paths never
+ *   appear in keys. Scans return keys in byte order.
  */
 
-/** Immutable, content- or ID-named objects: packs, tree nodes, chunk lists, staged deltas. */
+/**
+ * Immutable, content- or ID-named objects: packs, tree nodes, chunk lists, staged deltas.
+ * No key is also the folder of another ('a/b' beside 'a/b/c'): a filesystem cannot hold both,
+ * and the local adapter answers such a put with ConflictError.
+ */
 export interface ObjectStore {
   /**
    * Stores `bytes` under `key` unless the key already exists. Returns true when this call wrote
@@ -62,6 +67,8 @@ export interface KvStore {
   /**
    * Writes unconditionally, many at a time. Only for idempotent records where any writer's value
    * is as good as another's (the chunk index: every location of a chunk holds the same bytes).
+   * Each item is stored at version 1, whatever its version was (DynamoDB's batch write can only
+   * replace whole items).
    */
   putMany(items: readonly { key: string; value: string }[]): Promise<void>;
   /**
