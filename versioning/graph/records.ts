@@ -5,13 +5,7 @@
  */
 import { z } from 'zod';
 import { CorruptDataError } from '../errors.ts';
-import {
-  parseBranchName,
-  parseCommitId,
-  parseCommitSetId,
-  parseObjectHash,
-  parseRepoName,
-} from '../ids.ts';
+import { parseBranchName, parseCommitId, parseCommitSetId, parseObjectHash, parseRepoName } from '../ids.ts';
 
 const repoName = z.string().transform(parseRepoName);
 const branchName = z.string().transform(parseBranchName);

@@ -147,7 +147,8 @@ export async function* mergeRuns(
     while (removals.length > 0 && !key.startsWith(removals[removals.length - 1]!.prefix)) removals.pop();
     const coveredBy = removals.reduce((newest, removal) => Math.max(newest, removal.run), -1);
     if (winner.run < coveredBy) continue;
-    if (winner.change.kind === 'delete-dir') removals.push({ prefix: dirPrefix(winner.change.path), run: winner.run });
+    if (winner.change.kind === 'delete-dir')
+      removals.push({ prefix: dirPrefix(winner.change.path), run: winner.run });
     yield winner.change;
   }
 }

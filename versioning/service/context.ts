@@ -1,0 +1,32 @@
+/** What every part of the versioning service shares: the ports and the domain engines on them. */
+import { CommitGraph } from '../graph/commit-graph.ts';
+import type { KvStore, ObjectStore } from '../ports.ts';
+import { FileIndex } from '../tree/index.ts';
+
+export interface ServiceDeps {
+  readonly objects: ObjectStore;
+  readonly kv: KvStore;
+  /** Defaults to the system clock; tests pass a fixed one. */
+  readonly now?: () => Date;
+}
+
+export interface ServiceContext {
+  readonly objects: ObjectStore;
+  readonly kv: KvStore;
+  readonly graph: CommitGraph;
+  readonly index: FileIndex;
+  now(): string;
+  nowMs(): number;
+}
+
+export function makeContext(deps: ServiceDeps): ServiceContext {
+  const now = deps.now ?? (() => new Date());
+  return {
+    objects: deps.objects,
+    kv: deps.kv,
+    graph: new CommitGraph(deps.kv),
+    index: new FileIndex(deps.objects),
+    now: () => now().toISOString(),
+    nowMs: () => now().getTime(),
+  };
+}
