@@ -27,3 +27,4 @@ export function openLocalBackend(home: string): LocalBackend {
   const kv = new SqliteKvStore(join(home, 'graph.sqlite'));
   return { objects, kv, close: () => kv.close() };
 }
+export { type ExecutorCapabilities, ProcessExecutor, type ProcessExecutorProps } from './process-executor.ts';
