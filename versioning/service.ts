@@ -17,15 +17,16 @@ import type {
 import { ConflictError, InvalidArgumentError } from './errors.ts';
 import { kvKeys } from './graph/keys.ts';
 import { DeltaRunWriter } from './graph/staging.ts';
-import type { BranchName, FilePath, RepoName } from './ids.ts';
+import type { BranchName, FilePath, ObjectHash, RepoName } from './ids.ts';
 import { parseCommitId } from './ids.ts';
 import { allPages, type ByteRange, type Page } from './ports.ts';
 import { type BranchRef, type CommitRef, type FileRef, formatCommitRef } from './refs.ts';
 import { toCommitInfo } from './service/commit-info.ts';
-import { Commits } from './service/commits.ts';
+import { Commits, type StartOptions } from './service/commits.ts';
 import { makeContext, type ServiceContext, type ServiceDeps } from './service/context.ts';
 import { Files } from './service/files.ts';
 import { Repos } from './service/repos.ts';
+import type { TreeChange } from './tree/types.ts';
 
 export type { ServiceDeps };
 
@@ -79,15 +80,29 @@ export class VersioningService implements VersioningApi {
     return this.#repos.deleteBranch(branch);
   }
 
-  startCommit(
-    branch: BranchRef,
-    options?: { description?: string; parent?: CommitRef },
-  ): Promise<CommitInfo> {
+  /** Beyond the API: pipelines open their output commits with origin 'pipeline' in a given commit set. */
+  startCommit(branch: BranchRef, options?: StartOptions): Promise<CommitInfo> {
     return this.#commits.start(branch.repo, branch.branch, options);
   }
 
-  finishCommit(ref: CommitRef, options?: { description?: string }): Promise<CommitInfo> {
+  /** Beyond the API: a failed job finishes its output commit with an `error`. */
+  finishCommit(ref: CommitRef, options?: { description?: string; error?: string }): Promise<CommitInfo> {
     return this.#commits.finish(ref, options);
+  }
+
+  /** Writes a batch of tree changes (in any order) into `target` as one write. */
+  async writeChanges(
+    target: CommitRef,
+    changes: AsyncIterable<TreeChange> | Iterable<TreeChange>,
+  ): Promise<CommitInfo> {
+    const runs = new DeltaRunWriter(this.#ctx.objects);
+    for await (const change of changes) await runs.add(change);
+    return this.#commits.write(target, await runs.finish());
+  }
+
+  /** The root of a commit's file tree (its staged writes applied, when open). */
+  async treeRoot(ref: CommitRef): Promise<ObjectHash> {
+    return this.#commits.viewRoot(await this.#ctx.graph.resolve(ref));
   }
 
   async inspectCommit(ref: CommitRef): Promise<CommitInfo> {

@@ -5,5 +5,7 @@
  * Each store counts the requests it serves in `stats`, which benchmarks read to compare request
  * counts with peers.
  */
+
+export { InProcessEventBus } from './event-bus.ts';
 export { type KvStoreStats, MemoryKvStore } from './kv-store.ts';
 export { MemoryObjectStore, type ObjectStoreStats } from './object-store.ts';

@@ -54,7 +54,7 @@ export {
   type PreviousJob,
   planIncremental,
 } from './incremental.ts';
-export { leafOf } from './input-tree.ts';
+export { leafOf, leavesOf } from './input-tree.ts';
 export {
   commitsByName,
   DEFAULT_MAX_MATCHES_IN_MEMORY,

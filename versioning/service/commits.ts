@@ -100,7 +100,8 @@ export class Commits {
     }
   }
 
-  async finish(ref: CommitRef, options: { description?: string } = {}): Promise<CommitInfo> {
+  /** Finishes an open commit; with `error`, as a failed commit (a failed job's output). */
+  async finish(ref: CommitRef, options: { description?: string; error?: string } = {}): Promise<CommitInfo> {
     const resolved = await this.#ctx.graph.resolve(ref);
     const { commit } = resolved;
     if (resolved.finish) {
@@ -120,11 +121,19 @@ export class Commits {
       root: summary.root,
       fileCount: summary.fileCount,
       totalBytes: summary.totalBytes,
-      error: null,
+      error: options.error ?? null,
     };
     if (!(await this.#ctx.kv.putIfAbsent(kvKeys.finish(commit.repo, commit.id), encodeRecord(finish)))) {
       throw new ConflictError(`commit ${commit.repo}@${commit.id} is already finished`);
     }
+    await this.#ctx.events?.publish({
+      type: 'CommitFinished',
+      repo: commit.repo,
+      branch: commit.branch,
+      commit: commit.id,
+      commitSet: commit.commitSet,
+      error: finish.error,
+    });
     return toCommitInfo(commit, finish, await this.#ctx.graph.children(commit.repo, commit.id));
   }
 

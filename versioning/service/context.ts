@@ -1,4 +1,6 @@
 /** What every part of the versioning service shares: the ports and the domain engines on them. */
+
+import type { EventBus } from '../events.ts';
 import { CommitGraph } from '../graph/commit-graph.ts';
 import type { KvStore, ObjectStore } from '../ports.ts';
 import { FileIndex } from '../tree/index.ts';
@@ -6,6 +8,8 @@ import { FileIndex } from '../tree/index.ts';
 export interface ServiceDeps {
   readonly objects: ObjectStore;
   readonly kv: KvStore;
+  /** Where CommitFinished events go; none are published without one. */
+  readonly events?: EventBus;
   /** Defaults to the system clock; tests pass a fixed one. */
   readonly now?: () => Date;
 }
@@ -15,6 +19,7 @@ export interface ServiceContext {
   readonly kv: KvStore;
   readonly graph: CommitGraph;
   readonly index: FileIndex;
+  readonly events: EventBus | undefined;
   now(): string;
   nowMs(): number;
 }
@@ -26,6 +31,7 @@ export function makeContext(deps: ServiceDeps): ServiceContext {
     kv: deps.kv,
     graph: new CommitGraph(deps.kv),
     index: new FileIndex(deps.objects),
+    events: deps.events,
     now: () => now().toISOString(),
     nowMs: () => now().getTime(),
   };

@@ -1,0 +1,61 @@
+/**
+ * Runs job workflows in-process: the job workflow ASL on aws-local-stepfunctions (through
+ * LocalWorkflowEngine), with each task state mapped to the domain's JobTasks.
+ */
+
+import type { JobStore } from '../../pipelines/jobs/job-store.ts';
+import type { JobTasks } from '../../pipelines/jobs/job-tasks.ts';
+import { failJob } from '../../pipelines/jobs/job-tasks.ts';
+import type { JobKey, JobOrchestrator } from '../../pipelines/orchestrator.ts';
+import type { VersioningService } from '../../versioning/service.ts';
+import { LocalWorkflowEngine, type WorkflowEvent } from './workflow-engine.ts';
+
+export interface LocalOrchestratorProps {
+  readonly tasks: JobTasks;
+  readonly jobs: JobStore;
+  readonly versioning: VersioningService;
+  /** Each state transition of each job, for progress output. */
+  readonly onEvent?: (job: JobKey, event: WorkflowEvent) => void;
+}
+
+export class LocalOrchestrator implements JobOrchestrator {
+  readonly #props: LocalOrchestratorProps;
+  readonly #engine: LocalWorkflowEngine;
+
+  constructor(props: LocalOrchestratorProps) {
+    this.#props = props;
+    const { tasks } = props;
+    this.#engine = new LocalWorkflowEngine({
+      handlers: {
+        plan: (input) => tasks.plan(input),
+        readManifest: (location) => tasks.readManifest(location),
+        runUnit: (input) => tasks.runUnit(input),
+        assemble: (input) => tasks.assemble(input),
+        markFailed: (input) => tasks.markFailed(input),
+      },
+    });
+  }
+
+  async runJob(job: JobKey, signal: AbortSignal): Promise<void> {
+    const onEvent = this.#props.onEvent;
+    const outcome = await this.#engine.run(
+      { jobId: job.job, pipeline: job.pipeline },
+      { signal, ...(onEvent ? { onEvent: (event: WorkflowEvent) => onEvent(job, event) } : {}) },
+    );
+    if (outcome.status === 'succeeded') return;
+    // MarkFailed ran for a failed step; an abort or a timeout ends the execution without it.
+    const reason =
+      outcome.status === 'failed'
+        ? `${outcome.error}: ${outcome.cause}`
+        : outcome.status === 'aborted'
+          ? `stopped: ${String(signal.reason ?? 'stop requested')}`
+          : 'the job timed out';
+    await failJob(
+      { jobs: this.#props.jobs, versioning: this.#props.versioning, now: () => new Date().toISOString() },
+      job.pipeline,
+      job.job,
+      outcome.status === 'failed' ? 'failure' : 'killed',
+      reason,
+    );
+  }
+}
