@@ -1,11 +1,15 @@
 /**
- * Where the CLI's data lives and how the service is opened on it. The embedded backend keeps
+ * Where the CLI's data lives and how the engine is opened on it. The embedded backend keeps
  * everything in one folder: `$STRATA_HOME` when set, else `./.strata`, created on first use.
  * Commands open it only once their arguments have been parsed, so `--help`, usage errors and
  * invalid input never create or touch a store.
+ *
+ * A command runs the engine in-process: the pipeline jobs its writes cause (and the jobs their
+ * outputs cause downstream) run before the command exits, each reported on stderr.
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Engine } from '../adapters/local/engine.ts';
 import type { VersioningApi } from '../versioning/api.ts';
 import { InvalidArgumentError } from '../versioning/errors.ts';
 
@@ -14,26 +18,31 @@ export function strataHome(): string {
   return resolve(fromEnv !== undefined && fromEnv !== '' ? fromEnv : '.strata');
 }
 
-/** Opens the service on the store at `home`, runs `work`, and closes the store whatever happens. */
-export async function withService<T>(
-  work: (service: VersioningApi) => Promise<T>,
-  home: string = strataHome(),
-): Promise<T> {
+/** Opens the engine on the store at `home`, runs `work`, waits for the jobs it caused, and closes. */
+export async function withEngine<T>(work: (engine: Engine) => Promise<T>, home: string = strataHome()): Promise<T> {
   // Loaded here, not at the top: --help, `version` and usage errors then start in half the time.
-  const [{ openLocalBackend }, { VersioningService }] = await Promise.all([
-    import('../adapters/local/index.ts'),
-    import('../versioning/service.ts'),
-  ]);
+  const { openLocalEngine } = await import('../adapters/local/engine.ts');
   if (statSync(home, { throwIfNoEntry: false })?.isDirectory() === false) {
     throw new InvalidArgumentError(
       `STRATA_HOME ${JSON.stringify(home)} is not a directory: point it at a folder, or unset it to use ./.strata`,
     );
   }
   mkdirSync(home, { recursive: true });
-  const backend = openLocalBackend(home);
+  const engine = openLocalEngine(home, {
+    onJobEvent: (job, event) => {
+      if (event.type === 'ExecutionStarted') process.stderr.write(`strata: job ${job.pipeline}@${job.job} started\n`);
+    },
+  });
   try {
-    return await work(new VersioningService({ objects: backend.objects, kv: backend.kv }));
+    const result = await work(engine);
+    await engine.idle();
+    return result;
   } finally {
-    backend.close();
+    await engine.close();
   }
+}
+
+/** The versioning service alone, on the same engine (so writes still fire pipelines). */
+export function withService<T>(work: (service: VersioningApi) => Promise<T>, home: string = strataHome()): Promise<T> {
+  return withEngine((engine) => work(engine.versioning), home);
 }

@@ -4,6 +4,9 @@
  */
 import { registerBranchCommands } from './commands/branch.ts';
 import { registerCommitCommands } from './commands/commit.ts';
+import { registerDatumCommands } from './commands/datum.ts';
+import { registerJobCommands } from './commands/job.ts';
+import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFileCommands } from './commands/file.ts';
 import { registerGetFileCommand } from './commands/get-file.ts';
@@ -21,6 +24,9 @@ export function buildProgram() {
   registerPutFileCommand(program);
   registerGetFileCommand(program);
   registerFileCommands(program);
+  registerPipelineCommands(program);
+  registerJobCommands(program);
+  registerDatumCommands(program);
   registerVersionCommand(program);
   registerDemoCommand(program);
   return finishProgram(program);

@@ -7,12 +7,16 @@
 import { Command, type Help } from 'commander';
 
 const VERBS: Readonly<Record<string, string>> = {
-  create: 'Create a repo or a branch',
-  list: 'List repos, branches, commits or files',
-  inspect: 'Show the details of a repo, branch or commit',
-  delete: 'Delete a repo, branch, open commit or files',
-  start: 'Start a commit',
+  create: 'Create a repo, a branch or a pipeline',
+  update: 'Update a pipeline',
+  list: 'List repos, branches, commits, files, pipelines, jobs or datums',
+  inspect: 'Show the details of a repo, branch, commit, pipeline, job, datum or commit set',
+  delete: 'Delete a repo, branch, open commit, files or a pipeline',
+  start: 'Start a commit, or resume a pipeline',
   finish: 'Finish a commit',
+  stop: 'Pause a pipeline, or stop a job',
+  rerun: 'Run a pipeline again on its current inputs',
+  wait: 'Wait for a job or a commit set to finish',
   put: 'Put local files into a repo',
   get: 'Get files out of a repo',
   glob: 'Find files by a glob pattern',
@@ -26,13 +30,21 @@ const GROUPS: readonly (readonly [string, string])[] = [
   ['branch', 'Branches'],
   ['commit', 'Commits'],
   ['file', 'Files'],
+  ['pipeline', 'Pipelines'],
+  ['job', 'Jobs'],
+  ['datum', 'Datums'],
+  ['commitset', 'Commit sets and lineage'],
 ];
 const OTHER: readonly [string, string] = ['other', 'Other'];
 
 /** The order of commands inside a help group: a workflow's order, not the alphabet's. */
 const VERB_ORDER = [
   'create',
+  'update',
   'start',
+  'stop',
+  'rerun',
+  'wait',
   'finish',
   'put',
   'get',
@@ -45,7 +57,11 @@ const VERB_ORDER = [
 ];
 
 /** Which help group a stand-alone command belongs to; `verb noun` commands go under their noun. */
-const STANDALONE_GROUP: Readonly<Record<string, string>> = { revert: 'commit' };
+const STANDALONE_GROUP: Readonly<Record<string, string>> = {
+  revert: 'commit',
+  logs: 'datum',
+  lineage: 'commitset',
+};
 
 /** The `verb` command (created on first use), so commands of one verb may live in several files. */
 function verbCommand(program: Command, verb: string): Command {

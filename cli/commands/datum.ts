@@ -4,7 +4,7 @@ import type { DatumInfo } from '../../pipelines/service.ts';
 import { parseDatumId } from '../../pipelines/datums/index.ts';
 import { InvalidArgumentError } from '../../versioning/errors.ts';
 import { parseCommitSetId, parseRepoName } from '../../versioning/ids.ts';
-import { withEngine } from '../engine.ts';
+import { withEngine } from '../backend.ts';
 import { writeFields, writeJson, writeJsonArray, writeLine, writeTable } from '../format.ts';
 import { parseJobRef } from '../job-ref.ts';
 import { nounCommand, withExample } from '../program.ts';

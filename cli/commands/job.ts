@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { JobRecord } from '../../pipelines/jobs/records.ts';
 import { parseRepoName } from '../../versioning/ids.ts';
-import { withEngine } from '../engine.ts';
+import { withEngine } from '../backend.ts';
 import { relativeTime, timeField, writeFields, writeJson, writeJsonArray, writeTable } from '../format.ts';
 import { parseJobRef } from '../job-ref.ts';
 import { positiveInteger } from '../args.ts';

@@ -5,7 +5,7 @@ import type { JobRecord } from '../../pipelines/jobs/records.ts';
 import type { PipelineInfo } from '../../pipelines/service.ts';
 import { InvalidArgumentError, NotFoundError } from '../../versioning/errors.ts';
 import { parseRepoName } from '../../versioning/ids.ts';
-import { withEngine } from '../engine.ts';
+import { withEngine } from '../backend.ts';
 import { relativeTime, timeField, writeFields, writeJson, writeJsonArray, writeLine, writeTable } from '../format.ts';
 import { nounCommand, withExample } from '../program.ts';
 import { describeJob } from './job.ts';
