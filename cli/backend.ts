@@ -4,8 +4,9 @@
  * Commands open it only once their arguments have been parsed, so `--help`, usage errors and
  * invalid input never create or touch a store.
  *
- * A command runs the engine in-process: the pipeline jobs its writes cause (and the jobs their
- * outputs cause downstream) run before the command exits, each reported on stderr.
+ * Without `strata local up`, a command runs the engine in-process: the pipeline jobs its writes
+ * cause (and the jobs their outputs cause downstream) run before the command exits, each reported
+ * on stderr. With it, writes are published to its event log and the daemon runs the jobs.
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,18 +20,29 @@ export function strataHome(): string {
 }
 
 /** Opens the engine on the store at `home`, runs `work`, waits for the jobs it caused, and closes. */
-export async function withEngine<T>(work: (engine: Engine) => Promise<T>, home: string = strataHome()): Promise<T> {
+export async function withEngine<T>(
+  work: (engine: Engine) => Promise<T>,
+  home: string = strataHome(),
+): Promise<T> {
   // Loaded here, not at the top: --help, `version` and usage errors then start in half the time.
-  const { openLocalEngine } = await import('../adapters/local/engine.ts');
+  const [{ openLocalEngine }, { isDaemonRunning }, { KvEventLog }] = await Promise.all([
+    import('../adapters/local/engine.ts'),
+    import('../adapters/local/daemon/pid-file.ts'),
+    import('../adapters/local/kv-event-log.ts'),
+  ]);
   if (statSync(home, { throwIfNoEntry: false })?.isDirectory() === false) {
     throw new InvalidArgumentError(
       `STRATA_HOME ${JSON.stringify(home)} is not a directory: point it at a folder, or unset it to use ./.strata`,
     );
   }
   mkdirSync(home, { recursive: true });
+  // With `strata local up` running, commits are published to its event log and it runs the jobs.
+  const daemon = await isDaemonRunning(home);
   const engine = openLocalEngine(home, {
+    ...(daemon ? { dispatch: false, busFor: (kv) => new KvEventLog({ kv }) } : {}),
     onJobEvent: (job, event) => {
-      if (event.type === 'ExecutionStarted') process.stderr.write(`strata: job ${job.pipeline}@${job.job} started\n`);
+      if (event.type === 'ExecutionStarted')
+        process.stderr.write(`strata: job ${job.pipeline}@${job.job} started\n`);
     },
   });
   try {
@@ -43,6 +55,9 @@ export async function withEngine<T>(work: (engine: Engine) => Promise<T>, home: 
 }
 
 /** The versioning service alone, on the same engine (so writes still fire pipelines). */
-export function withService<T>(work: (service: VersioningApi) => Promise<T>, home: string = strataHome()): Promise<T> {
+export function withService<T>(
+  work: (service: VersioningApi) => Promise<T>,
+  home: string = strataHome(),
+): Promise<T> {
   return withEngine((engine) => work(engine.versioning), home);
 }

@@ -5,11 +5,12 @@
 import { registerBranchCommands } from './commands/branch.ts';
 import { registerCommitCommands } from './commands/commit.ts';
 import { registerDatumCommands } from './commands/datum.ts';
-import { registerJobCommands } from './commands/job.ts';
-import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFileCommands } from './commands/file.ts';
 import { registerGetFileCommand } from './commands/get-file.ts';
+import { registerJobCommands } from './commands/job.ts';
+import { registerLocalCommands } from './commands/local.ts';
+import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerPutFileCommand } from './commands/put-file.ts';
 import { registerRepoCommands } from './commands/repo.ts';
 import { registerVersionCommand } from './commands/version.ts';
@@ -27,6 +28,7 @@ export function buildProgram() {
   registerPipelineCommands(program);
   registerJobCommands(program);
   registerDatumCommands(program);
+  registerLocalCommands(program);
   registerVersionCommand(program);
   registerDemoCommand(program);
   return finishProgram(program);

@@ -4,12 +4,27 @@
  * themselves when their inputs change; `idle()` waits until every job those events caused has
  * ended (what the CLI does when no long-running engine is up).
  */
+import {
+  type DownstreamCommit,
+  downstream,
+  type LineageNode,
+  resolveLineageRef,
+  type TraceOptions,
+  traceLineage,
+} from '../lineage/index.ts';
 import { NotFoundError } from '../versioning/errors.ts';
 import type { EventBus } from '../versioning/events.ts';
-import type { CommitSetId, RepoName } from '../versioning/ids.ts';
+import type { CommitSetId, FilePath, RepoName } from '../versioning/ids.ts';
 import type { KvStore, ObjectStore } from '../versioning/ports.ts';
+import type { CommitRef } from '../versioning/refs.ts';
 import type { VersioningService } from '../versioning/service.ts';
 import { FileIndex } from '../versioning/tree/index.ts';
+import {
+  type CommitSetInfo,
+  inspectCommitSet,
+  type WaitCommitSetOptions,
+  waitCommitSet,
+} from './commit-sets.ts';
 import { type DatumId, leavesOf } from './datums/index.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { Executor } from './executor.ts';
@@ -29,6 +44,8 @@ export interface PipelineServiceDeps {
   /** Builds the orchestrator that runs job workflows with these tasks. */
   readonly orchestrator: (tasks: JobTasks, jobs: JobStore) => JobOrchestrator;
   readonly now?: () => Date;
+  /** Subscribe the dispatcher to the bus, so commits fire jobs here. @default true */
+  readonly dispatch?: boolean;
 }
 
 export interface PipelineInfo {
@@ -89,9 +106,12 @@ export class PipelineService {
       now: () => now().toISOString(),
     });
     this.dispatcher.attach(deps.orchestrator(this.tasks, this.jobs));
-    this.#unsubscribe = deps.events.subscribe(async (event) => {
-      if (event.type === 'CommitFinished') await this.dispatcher.onCommitFinished(event);
-    });
+    this.#unsubscribe =
+      deps.dispatch === false
+        ? () => {}
+        : deps.events.subscribe(async (event) => {
+            if (event.type === 'CommitFinished') await this.dispatcher.onCommitFinished(event);
+          });
   }
 
   close(): void {
@@ -230,6 +250,26 @@ export class PipelineService {
         `datum ${datum} not found in job ${pipeline}@${job}; list them with 'strata list datum ${pipeline}@${job}'`,
       );
     return { ...result, skipped: row?.state === 'skipped' };
+  }
+
+  /** Every commit and job of a global ID (`strata inspect commitset`). */
+  inspectCommitSet(id: CommitSetId): Promise<CommitSetInfo> {
+    return inspectCommitSet({ ...this.#deps, jobs: this.jobs }, id);
+  }
+
+  /** Waits until the whole global ID has finished, polling the stores (`strata wait commitset`). */
+  waitCommitSet(id: CommitSetId, options: WaitCommitSetOptions = {}): Promise<CommitSetInfo> {
+    return waitCommitSet({ ...this.#deps, jobs: this.jobs }, id, options);
+  }
+
+  /** A commit's or file's upstream chain back to its origin commits (`strata lineage`). */
+  async lineage(ref: CommitRef & { readonly path?: FilePath }, options?: TraceOptions): Promise<LineageNode> {
+    return traceLineage(this.#deps, await resolveLineageRef(this.#deps, ref), options);
+  }
+
+  /** The commits of the same global ID computed from `ref`'s commit. */
+  async downstream(ref: CommitRef, options?: TraceOptions): Promise<DownstreamCommit[]> {
+    return downstream(this.#deps, await resolveLineageRef(this.#deps, ref), options);
   }
 
   /** Resolves once every job started so far (and the jobs their outputs started) has ended. */

@@ -1,10 +1,12 @@
 /**
  * The embedded backend, wired: the versioning service and the pipeline service on the local
- * stores, an in-process event bus between them, the process executor and the local workflow
- * engine. `idle()` waits until every job the session's writes caused has ended.
+ * stores, an event bus between them (in-process by default; the long-running local engine uses
+ * the KV event log so that other processes' commits reach it), the process executor and the
+ * local workflow engine. `idle()` waits until every job the session's writes caused has ended.
  */
 import { join } from 'node:path';
 import { PipelineService } from '../../pipelines/service.ts';
+import type { EventBus } from '../../versioning/events.ts';
 import type { KvStore, ObjectStore } from '../../versioning/ports.ts';
 import { VersioningService } from '../../versioning/service.ts';
 import { InProcessEventBus } from '../memory/event-bus.ts';
@@ -12,10 +14,18 @@ import { openLocalBackend } from './index.ts';
 import { LocalOrchestrator, type LocalOrchestratorProps } from './local-orchestrator.ts';
 import { ProcessExecutor } from './process-executor.ts';
 
+/** A bus that can tell when every event published so far has been handled. */
+export interface SettlingEventBus extends EventBus {
+  /** Resolves once no handler is running or due, including handlers started by handlers. */
+  idle(): Promise<void>;
+  /** Stops any polling the bus does. */
+  close?(): void;
+}
+
 export interface Engine {
   readonly versioning: VersioningService;
   readonly pipelines: PipelineService;
-  readonly bus: InProcessEventBus;
+  readonly bus: SettlingEventBus;
   /** Resolves once no job is running or queued, including jobs started by other jobs' outputs. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -26,11 +36,22 @@ export interface EngineOptions {
   readonly scratchDir: string;
   readonly hostIsolation?: 'auto' | 'host-env';
   readonly onJobEvent?: LocalOrchestratorProps['onEvent'];
+  /**
+   * The bus between the versioning service and the pipeline dispatcher.
+   * @default - a new InProcessEventBus
+   */
+  readonly bus?: SettlingEventBus;
+  /**
+   * Whether this engine runs the jobs that events cause. False when a long-running local engine
+   * (`strata local up`) owns the store: this one then only publishes, and the daemon runs them.
+   * @default true
+   */
+  readonly dispatch?: boolean;
 }
 
 /** An engine on any pair of stores (tests use the memory adapters). */
 export function createEngine(stores: { objects: ObjectStore; kv: KvStore }, options: EngineOptions): Engine {
-  const bus = new InProcessEventBus();
+  const bus: SettlingEventBus = options.bus ?? new InProcessEventBus();
   const versioning = new VersioningService({ ...stores, events: bus });
   const executor = new ProcessExecutor({
     scratchDir: options.scratchDir,
@@ -40,6 +61,7 @@ export function createEngine(stores: { objects: ObjectStore; kv: KvStore }, opti
     versioning,
     ...stores,
     events: bus,
+    dispatch: options.dispatch ?? true,
     executor,
     orchestrator: (tasks, jobs) =>
       new LocalOrchestrator({
@@ -62,11 +84,12 @@ export function createEngine(stores: { objects: ObjectStore; kv: KvStore }, opti
     idle,
     close: async () => {
       pipelines.close();
+      bus.close?.();
     },
   };
 }
 
-async function settled(bus: InProcessEventBus, pipelines: PipelineService): Promise<boolean> {
+async function settled(bus: SettlingEventBus, pipelines: PipelineService): Promise<boolean> {
   await bus.idle();
   await pipelines.idle();
   await new Promise((resolve) => setImmediate(resolve));
@@ -74,9 +97,17 @@ async function settled(bus: InProcessEventBus, pipelines: PipelineService): Prom
 }
 
 /** The engine on the embedded backend at `home` (the `.strata` folder). */
-export function openLocalEngine(home: string, options: Partial<EngineOptions> = {}): Engine {
+export function openLocalEngine(
+  home: string,
+  options: Partial<EngineOptions> & { readonly busFor?: (kv: KvStore) => SettlingEventBus } = {},
+): Engine {
   const backend = openLocalBackend(home);
-  const engine = createEngine(backend, { scratchDir: join(home, 'scratch'), ...options });
+  const { busFor, ...rest } = options;
+  const engine = createEngine(backend, {
+    scratchDir: join(home, 'scratch'),
+    ...rest,
+    ...(busFor ? { bus: busFor(backend.kv) } : {}),
+  });
   return {
     ...engine,
     close: async () => {

@@ -20,12 +20,16 @@ export interface LocalOrchestratorProps {
 
 export class LocalOrchestrator implements JobOrchestrator {
   readonly #props: LocalOrchestratorProps;
-  readonly #engine: LocalWorkflowEngine;
+  #workflow: LocalWorkflowEngine | undefined;
 
   constructor(props: LocalOrchestratorProps) {
     this.#props = props;
-    const { tasks } = props;
-    this.#engine = new LocalWorkflowEngine({
+  }
+
+  /** Built on the first job: loading and validating the definition costs most of a CLI start. */
+  get #engine(): LocalWorkflowEngine {
+    const { tasks } = this.#props;
+    this.#workflow ??= new LocalWorkflowEngine({
       handlers: {
         plan: (input) => tasks.plan(input),
         readManifest: (location) => tasks.readManifest(location),
@@ -34,6 +38,7 @@ export class LocalOrchestrator implements JobOrchestrator {
         markFailed: (input) => tasks.markFailed(input),
       },
     });
+    return this.#workflow;
   }
 
   async runJob(job: JobKey, signal: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 /** `list / inspect datum` and `logs`. */
 import type { Command } from 'commander';
-import type { DatumInfo } from '../../pipelines/service.ts';
 import { parseDatumId } from '../../pipelines/datums/index.ts';
+import type { DatumInfo } from '../../pipelines/service.ts';
 import { InvalidArgumentError } from '../../versioning/errors.ts';
 import { parseCommitSetId, parseRepoName } from '../../versioning/ids.ts';
 import { withEngine } from '../backend.ts';
@@ -39,7 +39,9 @@ export function registerDatumCommands(program: Command): void {
       .option('--json', 'print the datum result as JSON')
       .action(async (text: string, datumText: string, options: { json?: boolean }) => {
         const { pipeline, job } = parseJobRef(text);
-        const datum = await withEngine((engine) => engine.pipelines.inspectDatum(pipeline, job, parseDatumId(datumText)));
+        const datum = await withEngine((engine) =>
+          engine.pipelines.inspectDatum(pipeline, job, parseDatumId(datumText)),
+        );
         if (options.json) return writeJson(datum);
         writeFields([
           ['Datum', datum.id],
@@ -48,7 +50,12 @@ export function registerDatumCommands(program: Command): void {
           ['Duration', `${(datum.durationMs / 1000).toFixed(2)} s`],
           ['Ran as', datum.mode],
           ['Error', datum.error ?? '-'],
-          ['Inputs', datum.inputs.map((input) => `${input.name}: ${input.repo}@${input.commit}:${input.path}`).join('\n  ')],
+          [
+            'Inputs',
+            datum.inputs
+              .map((input) => `${input.name}: ${input.repo}@${input.commit}:${input.path}`)
+              .join('\n  '),
+          ],
           ['Outputs', datum.outputs.map((output) => output.path).join('\n  ') || '-'],
         ]);
       }),
@@ -78,13 +85,21 @@ export function registerDatumCommands(program: Command): void {
           const found = [];
           for (const row of wanted) {
             const result = await engine.pipelines.inspectDatum(pipeline, job, row.id);
-            found.push({ datum: row.id, state: row.state, job: result.job, stdout: result.stdout, stderr: result.stderr });
+            found.push({
+              datum: row.id,
+              state: row.state,
+              job: result.job,
+              stdout: result.stdout,
+              stderr: result.stderr,
+            });
           }
           return found;
         });
         if (options.json) return void (await writeJsonArray(logs));
         for (const log of logs) {
-          writeLine(`== datum ${log.datum} (${log.state === 'success' ? 'processed' : log.state}, job ${log.job})`);
+          writeLine(
+            `== datum ${log.datum} (${log.state === 'success' ? 'processed' : log.state}, job ${log.job})`,
+          );
           if (log.stdout) process.stdout.write(log.stdout.endsWith('\n') ? log.stdout : `${log.stdout}\n`);
           if (log.stderr) process.stdout.write(log.stderr.endsWith('\n') ? log.stderr : `${log.stderr}\n`);
         }

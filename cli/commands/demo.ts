@@ -1,7 +1,8 @@
 /**
  * `strata demo`: a short narrated walk-through on the embedded backend, in a fresh temporary
  * store. Each step calls the service directly and prints the `strata` command that does the same,
- * so a user can repeat it by hand. (To be replaced by the pipeline demo.)
+ * so a user can repeat it by hand. `strata demo` runs the pipeline tour (examples/support-triage);
+ * `strata demo versioning` this one.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CommitInfo, FileSource, VersioningApi } from '../../versioning/api.ts';
+import { InvalidArgumentError } from '../../versioning/errors.ts';
 import { parseBranchName, parseFilePath, parseRepoName } from '../../versioning/ids.ts';
 import type { CommitRef } from '../../versioning/refs.ts';
 import { withService } from '../backend.ts';
@@ -149,12 +151,24 @@ export function registerDemoCommand(program: Command): void {
   withExample(
     program
       .command('demo')
-      .summary('A short guided tour, in a temporary store')
-      .description('A short tour: repos, commits, branches, diff and revert, in a fresh temporary store')
-      .action(async () => {
+      .summary('A guided tour in a temporary store: pipelines (default) or versioning')
+      .description(
+        'A guided tour on the embedded backend, in a fresh temporary store. "pipelines" (the default): support messages are scored one datum per message, then aggregated into a report; one message is edited, exactly one datum re-runs, and the report\'s lineage is traced back to the raw input. "versioning": repos, commits, branches, diff and revert.',
+      )
+      .argument('[tour]', 'pipelines | versioning', 'pipelines')
+      .action(async (tour: string) => {
+        if (tour !== 'pipelines' && tour !== 'versioning') {
+          throw new InvalidArgumentError(`unknown tour ${JSON.stringify(tour)}: use pipelines or versioning`);
+        }
         const root = await mkdtemp(join(tmpdir(), 'strata-demo-'));
         const home = join(root, 'store');
         const inputs = join(root, 'files');
+        if (tour === 'pipelines') {
+          const { runSupportTriageDemo } = await import('../../examples/support-triage/demo.ts');
+          await runSupportTriageDemo({ home, workDir: inputs, log: (line) => writeLine(line) });
+          writeLine(`Remove it with: rm -r ${root}`);
+          return;
+        }
         writeLine(`Strata demo, on the embedded backend in ${home}`);
         writeLine('Each step shows the strata command that does the same thing by hand.');
         await withService((service) => runDemo(service, inputs), home);
@@ -163,5 +177,6 @@ export function registerDemoCommand(program: Command): void {
         writeLine(`Remove it with: rm -r ${root}`);
       }),
     'strata demo',
+    'strata demo versioning',
   );
 }

@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import type { JobRecord } from '../../pipelines/jobs/records.ts';
 import { parseRepoName } from '../../versioning/ids.ts';
+import { positiveInteger } from '../args.ts';
 import { withEngine } from '../backend.ts';
 import { relativeTime, timeField, writeFields, writeJson, writeJsonArray, writeTable } from '../format.ts';
 import { parseJobRef } from '../job-ref.ts';
-import { positiveInteger } from '../args.ts';
 import { nounCommand, withExample } from '../program.ts';
 
 /** 'success: 12 datums (2 processed, 10 skipped) in 1.3 s'. */
@@ -14,7 +14,10 @@ export function describeJob(job: JobRecord): string {
   const parts = [`${processed} processed`, `${skipped} skipped`];
   if (failed > 0) parts.push(`${failed} failed`);
   if (recovered > 0) parts.push(`${recovered} recovered`);
-  const took = job.started && job.finished ? ` in ${((Date.parse(job.finished) - Date.parse(job.started)) / 1000).toFixed(1)} s` : '';
+  const took =
+    job.started && job.finished
+      ? ` in ${((Date.parse(job.finished) - Date.parse(job.started)) / 1000).toFixed(1)} s`
+      : '';
   const reason = job.reason ? ` — ${job.reason}` : '';
   return `${job.state}: ${total} datum${total === 1 ? '' : 's'} (${parts.join(', ')})${took}${reason}`;
 }
@@ -54,7 +57,10 @@ export function registerJobCommands(program: Command): void {
           [
             { header: 'JOB', value: (job: JobRecord) => `${job.pipeline}@${job.commitSet}` },
             { header: 'STATE', value: (job) => job.state },
-            { header: 'DATUMS', value: (job) => `${job.counts.processed + job.counts.skipped}/${job.counts.total}` },
+            {
+              header: 'DATUMS',
+              value: (job) => `${job.counts.processed + job.counts.skipped}/${job.counts.total}`,
+            },
             { header: 'PROCESSED', value: (job) => String(job.counts.processed), align: 'right' },
             { header: 'SKIPPED', value: (job) => String(job.counts.skipped), align: 'right' },
             { header: 'FAILED', value: (job) => String(job.counts.failed), align: 'right' },

@@ -6,12 +6,23 @@ import type { PipelineInfo } from '../../pipelines/service.ts';
 import { InvalidArgumentError, NotFoundError } from '../../versioning/errors.ts';
 import { parseRepoName } from '../../versioning/ids.ts';
 import { withEngine } from '../backend.ts';
-import { relativeTime, timeField, writeFields, writeJson, writeJsonArray, writeLine, writeTable } from '../format.ts';
+import {
+  relativeTime,
+  timeField,
+  writeFields,
+  writeJson,
+  writeJsonArray,
+  writeLine,
+  writeTable,
+} from '../format.ts';
 import { nounCommand, withExample } from '../program.ts';
 import { describeJob } from './job.ts';
 
 async function readSpec(file: string | undefined): Promise<{ text: string; source: string }> {
-  if (!file) throw new InvalidArgumentError('a pipeline spec is required: pass -f FILE (JSON or YAML), or -f - for stdin');
+  if (!file)
+    throw new InvalidArgumentError(
+      'a pipeline spec is required: pass -f FILE (JSON or YAML), or -f - for stdin',
+    );
   if (file === '-') {
     const parts: Buffer[] = [];
     for await (const part of process.stdin) parts.push(Buffer.from(part));
@@ -20,7 +31,9 @@ async function readSpec(file: string | undefined): Promise<{ text: string; sourc
   try {
     return { text: await readFile(file, 'utf8'), source: file };
   } catch (error) {
-    throw new NotFoundError(`cannot read pipeline spec ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new NotFoundError(
+      `cannot read pipeline spec ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
 }
 
@@ -62,11 +75,16 @@ export function registerPipelineCommands(program: Command): void {
                 ? await engine.pipelines.createPipeline(text, source)
                 : await engine.pipelines.updatePipeline(text, source, { reprocess: options.reprocess });
             await engine.idle();
-            return { ...saved, jobs: await engine.pipelines.listJobs({ pipeline: saved.pipeline.name, limit: 1 }) };
+            return {
+              ...saved,
+              jobs: await engine.pipelines.listJobs({ pipeline: saved.pipeline.name, limit: 1 }),
+            };
           });
           for (const warning of result.warnings) process.stderr.write(`strata: warning: ${warning}\n`);
           if (options.json) return writeJson(result.pipeline);
-          writeLine(`${verb === 'create' ? 'created' : 'updated'} pipeline ${result.pipeline.name} (version ${result.pipeline.version})`);
+          writeLine(
+            `${verb === 'create' ? 'created' : 'updated'} pipeline ${result.pipeline.name} (version ${result.pipeline.version})`,
+          );
           reportJobs(result.jobs);
         }),
       `strata ${verb} pipeline -f edges.json`,
@@ -86,7 +104,10 @@ export function registerPipelineCommands(program: Command): void {
             { header: 'VERSION', value: (p) => String(p.version), align: 'right' },
             { header: 'INPUT', value: (p) => p.inputRepos.join(', ') },
             { header: 'STATE', value: (p) => p.state },
-            { header: 'LAST JOB', value: (p) => (p.lastJob ? `${p.lastJob.state} ${relativeTime(p.lastJob.created)}` : '-') },
+            {
+              header: 'LAST JOB',
+              value: (p) => (p.lastJob ? `${p.lastJob.state} ${relativeTime(p.lastJob.created)}` : '-'),
+            },
           ],
           pipelines,
         );
@@ -122,7 +143,11 @@ export function registerPipelineCommands(program: Command): void {
   for (const verb of ['stop', 'start'] as const) {
     withExample(
       nounCommand(program, verb, 'pipeline')
-        .description(verb === 'stop' ? 'Pause a pipeline: new input commits start no jobs' : 'Resume a paused pipeline and catch up')
+        .description(
+          verb === 'stop'
+            ? 'Pause a pipeline: new input commits start no jobs'
+            : 'Resume a paused pipeline and catch up',
+        )
         .argument('<name>', 'the pipeline')
         .action(async (name: string) => {
           const pipeline = await withEngine(async (engine) => {
