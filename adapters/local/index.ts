@@ -28,3 +28,4 @@ export function openLocalBackend(home: string): LocalBackend {
   return { objects, kv, close: () => kv.close() };
 }
 export { type ExecutorCapabilities, ProcessExecutor, type ProcessExecutorProps } from './process-executor.ts';
+export { WorkerChunkHasher } from './worker-chunk-hasher.ts';
