@@ -34,6 +34,7 @@ const GROUPS: readonly (readonly [string, string])[] = [
   ['job', 'Jobs'],
   ['datum', 'Datums'],
   ['commitset', 'Commit sets and lineage'],
+  ['up', 'Local engine'],
 ];
 const OTHER: readonly [string, string] = ['other', 'Other'];
 
@@ -159,7 +160,9 @@ function formatTopLevelHelp(program: Command, helper: Help): string {
 /** An empty program with strata's error and help conventions; commands/ add to it. */
 export function createProgram(): Command {
   const program = new Command('strata')
-    .description('Strata: versioned data repositories, with pachctl-style commands, on the embedded backend.')
+    .description(
+      'Strata: versioned data repositories, data-driven pipelines and lineage, with pachctl-style commands, on the embedded backend.',
+    )
     .exitOverride()
     .configureOutput({
       outputError: (message, write) => write(message.replace(/^error: /, 'strata: ')),

@@ -44,8 +44,20 @@ describe('strata basics', () => {
   it('lists every command in the top-level help, grouped by noun', async () => {
     const [help, bare] = await Promise.all([cli.ok(['--help']), cli.ok([])]);
     expect(bare.stdout).toBe(help.stdout);
-    const groups = help.stdout.split('\n').filter((line) => /^[A-Z][a-z]+:$/.test(line));
-    expect(groups).toEqual(['Repos:', 'Branches:', 'Commits:', 'Files:', 'Other:', 'References:']);
+    const groups = help.stdout.split('\n').filter((line) => /^[A-Z][a-z]+( [a-z]+)*:$/.test(line));
+    expect(groups).toEqual([
+      'Repos:',
+      'Branches:',
+      'Commits:',
+      'Files:',
+      'Pipelines:',
+      'Jobs:',
+      'Datums:',
+      'Commit sets and lineage:',
+      'Local engine:',
+      'Other:',
+      'References:',
+    ]);
     for (const words of leafCommands()) {
       if (words[1] === 'help') continue;
       expect(help.stdout).toMatch(new RegExp(`^  ${words.join(' ')}\\b`, 'm'));
@@ -76,8 +88,8 @@ describe('strata basics', () => {
     expect(text.stdout).toBe(`strata ${String(version)} (node ${process.version})\n`);
   });
 
-  it('runs the demo in a fresh temporary store and says where', async () => {
-    const demo = await cli.ok(['demo']);
+  it('runs the versioning tour in a fresh temporary store and says where', async () => {
+    const demo = await cli.ok(['demo', 'versioning']);
     const home = /^Strata demo, on the embedded backend in (\S+)$/m.exec(demo.stdout)?.[1];
     const root = /^Remove it with: rm -r (\S+)$/m.exec(demo.stdout)?.[1];
     try {
