@@ -138,6 +138,7 @@ export class Dispatcher {
       outputCommit: null,
       inputs,
       previousJob: record.lastSuccess,
+      outputIndex: null,
       reprocess: record.reprocessNext || spec.reprocessSpec === 'every_job',
       counts: emptyCounts,
       datumTable: null,

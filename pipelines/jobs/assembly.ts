@@ -2,12 +2,16 @@
  * Assemble: the output commit is the union of every datum's output — re-run datums' new outputs
  * and skipped datums' earlier ones. A path written by several datums holds their contents
  * concatenated in datum-ID order (Pachyderm's rule), stored through the content writer so that
- * the concatenation re-uses the existing chunks instead of copying them.
+ * the concatenation re-uses the existing chunks instead of copying them. Beside the changes it
+ * returns, per output path, the datums that wrote it (with the job that ran each): the job's
+ * output index, which file-level lineage reads.
  */
+import type { OutputWriters, WritingDatum } from '../../lineage/output-index.ts';
 import { ContentReader, ContentWriter } from '../../versioning/content/index.ts';
 import { NotFoundError } from '../../versioning/errors.ts';
-import { parseFilePath } from '../../versioning/ids.ts';
+import { type CommitSetId, parseFilePath } from '../../versioning/ids.ts';
 import type { FileEntry, TreeChange } from '../../versioning/tree/types.ts';
+import type { DatumId } from '../datums/index.ts';
 import { type DatumTableLine, jobDatumResults, readDatumResult } from './datum-results.ts';
 import type { LoadedJob } from './job-plan.ts';
 import type { JobTaskDeps } from './job-tasks.ts';
@@ -16,12 +20,13 @@ import { decodeLines, skippedDatum } from './unit-codec.ts';
 export async function assembleOutput(
   deps: JobTaskDeps,
   job: LoadedJob,
-): Promise<{ lines: DatumTableLine[]; changes: TreeChange[] }> {
+): Promise<{ lines: DatumTableLine[]; changes: TreeChange[]; writers: OutputWriters[] }> {
   const lines: DatumTableLine[] = [];
-  const outputs: { datum: string; entries: readonly FileEntry[] }[] = [];
+  const outputs: { datum: DatumId; source: CommitSetId; entries: readonly FileEntry[] }[] = [];
   for await (const result of jobDatumResults(deps.kv, job.pipeline, job.job)) {
     lines.push({ id: result.id, hash: result.hash, state: result.state, source: job.job });
-    if (result.state === 'success') outputs.push({ datum: result.id, entries: result.outputs });
+    if (result.state === 'success')
+      outputs.push({ datum: result.id, source: job.job, entries: result.outputs });
   }
   const skipped = decodeLines(skippedDatum, job.skippedKey, await deps.objects.get(job.skippedKey));
   for (const entry of skipped) {
@@ -32,22 +37,25 @@ export async function assembleOutput(
       );
     }
     lines.push({ id: entry.id, hash: entry.hash, state: 'skipped', source: entry.source });
-    outputs.push({ datum: entry.id, entries: earlier.outputs });
+    outputs.push({ datum: entry.id, source: entry.source, entries: earlier.outputs });
   }
   outputs.sort((a, b) => (a.datum < b.datum ? -1 : a.datum > b.datum ? 1 : 0));
 
-  const byPath = new Map<string, FileEntry[]>();
-  for (const { entries } of outputs) {
+  const byPath = new Map<string, { entries: FileEntry[]; datums: WritingDatum[] }>();
+  for (const { datum, source, entries } of outputs) {
     for (const entry of entries) {
-      const writers = byPath.get(entry.path);
-      if (writers) writers.push(entry);
-      else byPath.set(entry.path, [entry]);
+      const written = byPath.get(entry.path);
+      if (written) {
+        written.entries.push(entry);
+        written.datums.push({ id: datum, source });
+      } else byPath.set(entry.path, { entries: [entry], datums: [{ id: datum, source }] });
     }
   }
   const changes: TreeChange[] = [{ kind: 'delete-dir', path: parseFilePath('/', { allowRoot: true }) }];
+  const writers: OutputWriters[] = [];
   const writer = new ContentWriter({ objects: deps.objects, kv: deps.kv });
   const reader = new ContentReader({ objects: deps.objects });
-  for (const entries of byPath.values()) {
+  for (const { entries, datums } of byPath.values()) {
     const [first] = entries;
     if (!first) continue;
     const entry =
@@ -55,9 +63,10 @@ export async function assembleOutput(
         ? first
         : { path: first.path, ...(await writer.write(concatenated(reader, entries))) };
     changes.push({ kind: 'put', path: entry.path, entry });
+    writers.push({ path: entry.path, datums });
   }
   await writer.flush();
-  return { lines, changes };
+  return { lines, changes, writers };
 }
 
 async function* concatenated(

@@ -3,6 +3,7 @@
  * functions back the local engine's task handlers and (later) the Lambda handlers; they carry
  * only keys and counts between steps, and keep every piece of data in the stores.
  */
+import { writeOutputIndex } from '../../lineage/output-index.ts';
 import { NotFoundError } from '../../versioning/errors.ts';
 import type { CommitSetId, RepoName } from '../../versioning/ids.ts';
 import { parseCommitSetId, parseRepoName } from '../../versioning/ids.ts';
@@ -85,16 +86,20 @@ export class JobTasks {
     }
     await deps.jobs.updateJob(pipeline, job, (current) => ({ ...current, state: 'finishing' }));
     const plan = await loadJobPlan(deps, pipeline, job);
-    const { lines, changes } = await assembleOutput(deps, plan);
+    const { lines, changes, writers } = await assembleOutput(deps, plan);
     const outputCommit = record.outputCommit;
     if (!outputCommit) throw new NotFoundError(`job ${pipeline}@${job} has no output commit`);
     const target = { repo: pipeline, base: { kind: 'commit' as const, commit: outputCommit }, ancestors: 0 };
     await deps.versioning.writeChanges(target, changes);
     const tableKey = await writeDatumTable(deps.objects, pipeline, job, lines);
+    // Lineage records land before the job succeeds and its commit finishes, so whoever sees the
+    // finished output can trace it.
+    const indexKey = await writeOutputIndex(deps.objects, pipeline, job, writers);
     await deps.jobs.updateJob(pipeline, job, (current) => ({
       ...current,
       state: 'success',
       datumTable: tableKey,
+      outputIndex: indexKey,
       finished: deps.now(),
     }));
     await deps.jobs.updatePipeline(pipeline, (current) => ({ ...current, lastSuccess: job }));

@@ -69,6 +69,12 @@ export const jobRecord = z.object({
   counts: datumCounts,
   /** Object key of the job's datum table (datum → hash, inputs, outputs), once assembled. */
   datumTable: z.string().nullable(),
+  /**
+   * Object key of the job's output index (output path → the datums that wrote it), once
+   * assembled. Absent on jobs recorded before output indexes existed: lineage then reads the
+   * datum table instead.
+   */
+  outputIndex: z.string().nullable().optional(),
   created: z.string(),
   started: z.string().nullable(),
   finished: z.string().nullable(),
