@@ -4,6 +4,7 @@
  */
 import { registerBranchCommands } from './commands/branch.ts';
 import { registerCommitCommands } from './commands/commit.ts';
+import { registerCommitSetCommands } from './commands/commitset.ts';
 import { registerDatumCommands } from './commands/datum.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFileCommands } from './commands/file.ts';
@@ -28,6 +29,7 @@ export function buildProgram() {
   registerPipelineCommands(program);
   registerJobCommands(program);
   registerDatumCommands(program);
+  registerCommitSetCommands(program);
   registerLocalCommands(program);
   registerVersionCommand(program);
   registerDemoCommand(program);

@@ -119,7 +119,7 @@ export class Dispatcher {
   ): Promise<boolean> {
     const { jobs, registry, versioning } = this.#deps;
     const record = await jobs.findPipeline(pipeline);
-    if (!record || record.state !== 'running') return false;
+    if (record?.state !== 'running') return false;
     if (await jobs.findJob(pipeline, commitSet)) return false;
     const spec = registry.parse(record);
     const inputs: JobInput[] = [];

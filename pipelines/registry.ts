@@ -103,7 +103,7 @@ export class PipelineRegistry {
     options: { reprocess: boolean },
   ): Promise<PipelineRecord> {
     const { spec } = parsed;
-    const { kv, versioning, jobs } = this.#deps;
+    const { kv, jobs } = this.#deps;
     const existing = await jobs.findPipeline(spec.name);
     const version = (existing?.version ?? 0) + 1;
     const salt = spec.salt ?? existing?.salt ?? randomBytes(16).toString('hex');
