@@ -60,14 +60,18 @@ export function isCommitIdLike(value: string): boolean {
 
 export function parseCommitId(value: string): CommitId {
   if (!HEX32.test(value)) {
-    throw new InvalidArgumentError(`invalid commit ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`);
+    throw new InvalidArgumentError(
+      `invalid commit ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`,
+    );
   }
   return value as CommitId;
 }
 
 export function parseCommitSetId(value: string): CommitSetId {
   if (!HEX32.test(value)) {
-    throw new InvalidArgumentError(`invalid global ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`);
+    throw new InvalidArgumentError(
+      `invalid global ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`,
+    );
   }
   return value as CommitSetId;
 }
@@ -95,7 +99,9 @@ export function parseFileHash(value: string): FileHash {
 
 export function parsePackId(value: string): PackId {
   if (!HEX32.test(value)) {
-    throw new InvalidArgumentError(`invalid pack ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`);
+    throw new InvalidArgumentError(
+      `invalid pack ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`,
+    );
   }
   return value as PackId;
 }
@@ -137,7 +143,9 @@ export function parseFilePath(value: string, options: { allowRoot?: boolean } = 
   }
   if (segments.length === 0) {
     if (options.allowRoot) return '/' as FilePath;
-    throw new InvalidArgumentError(`invalid path ${JSON.stringify(value)}: a file path may not be empty or '/'`);
+    throw new InvalidArgumentError(
+      `invalid path ${JSON.stringify(value)}: a file path may not be empty or '/'`,
+    );
   }
   return `/${segments.join('/')}` as FilePath;
 }

@@ -64,7 +64,9 @@ export function parseCommitRef(text: string): CommitRef {
   const repo = parseRepoName(repoText);
   const { name, ancestors } = splitAncestry(rest);
   if (name === '') {
-    throw new InvalidArgumentError(`invalid reference ${JSON.stringify(text)}: a branch or commit ID must come before '^'`);
+    throw new InvalidArgumentError(
+      `invalid reference ${JSON.stringify(text)}: a branch or commit ID must come before '^'`,
+    );
   }
   const base: RefBase = isCommitIdLike(name)
     ? { kind: 'commit', commit: parseCommitId(name) }
@@ -82,7 +84,10 @@ export function parseBranchRef(text: string): BranchRef {
  * Parses `repo@ref:/path`. The path part may be omitted (`repo@ref`) where `defaultPath` is
  * given, e.g. '/' for listing. The first ':' after '@' separates the path, so paths may hold ':'.
  */
-export function parseFileRef(text: string, options: { defaultPath?: string; allowRoot?: boolean } = {}): FileRef {
+export function parseFileRef(
+  text: string,
+  options: { defaultPath?: string; allowRoot?: boolean } = {},
+): FileRef {
   const at = text.indexOf('@');
   const colon = at < 0 ? -1 : text.indexOf(':', at);
   const refText = colon < 0 ? text : text.slice(0, colon);

@@ -217,3 +217,19 @@ describe('revert', () => {
     expect(await readText(service, 'images@master:/change')).toBe('v1');
   });
 });
+
+describe('a writer that died while finishing', () => {
+  it('leaves no branch open for good: the next write into its auto commit finishes it', async () => {
+    const { service } = await withRepo();
+    await put(service, 'images@master', { '/a': 'a' });
+    // The state a killed auto-write leaves: its commit opened, its write staged, never finished.
+    const stranded = await service.startCommit(parseBranchRef('images@master'), { origin: 'auto' });
+    await put(service, `images@${stranded.id}`, { '/b': 'b' });
+
+    const next = await put(service, 'images@master', { '/c': 'c' });
+
+    expect(next.commit.id).toBe(stranded.id);
+    expect(next.commit.state).toBe('finished');
+    expect(await paths(service, 'images@master')).toEqual(['/a', '/b', '/c']);
+  });
+});

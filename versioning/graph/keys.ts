@@ -11,9 +11,8 @@ export const kvKeys = {
   branchPrefix: (repo: RepoName) => `branch/${repo}/`,
   commit: (repo: RepoName, id: CommitId) => `commit/${repo}/${id}`,
   commitPrefix: (repo: RepoName) => `commit/${repo}/`,
-  /** Newest-first listing: the key sorts by inverted start time. */
-  commitLog: (repo: RepoName, startedMs: number, id: CommitId) =>
-    `commitlog/${repo}/${String(9_999_999_999_999 - startedMs).padStart(13, '0')}/${id}`,
+  /** Newest-first listing: the key sorts by the commit's inverted start order (see startOrder). */
+  commitLog: (repo: RepoName, order: string, id: CommitId) => `commitlog/${repo}/${order}/${id}`,
   commitLogPrefix: (repo: RepoName) => `commitlog/${repo}/`,
   child: (repo: RepoName, parent: CommitId, child: CommitId) => `child/${repo}/${parent}/${child}`,
   childPrefix: (repo: RepoName, parent: CommitId) => `child/${repo}/${parent}/`,

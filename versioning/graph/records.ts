@@ -40,6 +40,8 @@ export const commitRecord = z.object({
   origin: z.enum(commitOrigins),
   description: z.string(),
   started: timestamp,
+  /** Sorts commits newest first in listings; finer than `started`, which has milliseconds only. */
+  order: z.string().regex(/^\d{16}$/),
   commitSet: commitSetId,
 });
 export type CommitRecord = z.infer<typeof commitRecord>;

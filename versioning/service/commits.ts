@@ -161,7 +161,7 @@ export class Commits {
       throw new ConflictError(`commit ${commit.repo}@${commit.id} was finished while it was being dropped`);
     }
     if (commit.branch) await this.#rewindBranch(commit.repo, commit.branch, commit);
-    await kv.delete(kvKeys.commitLog(commit.repo, Date.parse(commit.started), commit.id));
+    await kv.delete(kvKeys.commitLog(commit.repo, commit.order, commit.id));
   }
 
   /** The root of the commit's tree: its own when finished, its staged writes applied when open. */
@@ -226,9 +226,13 @@ export class Commits {
       if (current) {
         const head = await graph.resolveCommit(repo, current.record.head);
         if (!head.finish) {
-          if (await this.append(repo, head.commit.id, runKeys))
-            return toCommitInfo(head.commit, undefined, []);
-          continue;
+          if (!(await this.append(repo, head.commit.id, runKeys))) continue;
+          // A commit some other write opened for itself is finished by whoever writes into it
+          // too: so a writer that died before finishing never leaves its branch open for good.
+          if (head.commit.origin === 'auto' || head.commit.origin === 'revert') {
+            return this.#finishJoined(repo, head.commit.id);
+          }
+          return toCommitInfo(head.commit, undefined, []);
         }
       }
       let opened: CommitInfo;
@@ -242,13 +246,17 @@ export class Commits {
         throw error;
       }
       if (!(await this.append(repo, opened.id, runKeys))) continue;
-      try {
-        return await this.finish({ repo, base: { kind: 'commit', commit: opened.id }, ancestors: 0 });
-      } catch (error) {
-        // A concurrent writer that joined our commit may have finished it for us: the write is in.
-        if (error instanceof ConflictError) return this.#info(repo, opened.id);
-        throw error;
-      }
+      return this.#finishJoined(repo, opened.id);
+    }
+  }
+
+  /** Finishes an auto commit this write is in; a concurrent writer may have finished it already. */
+  async #finishJoined(repo: RepoName, id: CommitId): Promise<CommitInfo> {
+    try {
+      return await this.finish({ repo, base: { kind: 'commit', commit: id }, ancestors: 0 });
+    } catch (error) {
+      if (error instanceof ConflictError) return this.#info(repo, id);
+      throw error;
     }
   }
 
@@ -283,6 +291,7 @@ export class Commits {
       origin: options.origin ?? 'user',
       description: options.description ?? '',
       started: this.#ctx.now(),
+      order: this.#ctx.startOrder(),
       commitSet: options.commitSet ?? commitSetOf(id),
     };
   }
@@ -292,7 +301,7 @@ export class Commits {
     const { repo, id } = record;
     await kv.putIfAbsent(kvKeys.commit(repo, id), encodeRecord(record));
     await kv.putIfAbsent(kvKeys.stage(repo, id), encodeRecord({ sealed: false, last: null, count: 0 }));
-    await kv.putIfAbsent(kvKeys.commitLog(repo, Date.parse(record.started), id), '');
+    await kv.putIfAbsent(kvKeys.commitLog(repo, record.order, id), '');
     await kv.putIfAbsent(kvKeys.commitSetMember(record.commitSet, repo, id), '');
     if (record.parent) await kv.putIfAbsent(kvKeys.child(repo, record.parent, id), '');
   }
@@ -302,7 +311,7 @@ export class Commits {
     const { repo, id } = record;
     if (record.parent) await kv.delete(kvKeys.child(repo, record.parent, id));
     await kv.delete(kvKeys.commitSetMember(record.commitSet, repo, id));
-    await kv.delete(kvKeys.commitLog(repo, Date.parse(record.started), id));
+    await kv.delete(kvKeys.commitLog(repo, record.order, id));
     await kv.delete(kvKeys.stage(repo, id));
     await kv.delete(kvKeys.commit(repo, id));
   }
