@@ -81,7 +81,7 @@ export function wholeNumber(bounds: { readonly min: number; readonly max?: numbe
 /**
  * An object with Pachyderm's field names that rejects unknown fields, naming the field, the
  * nearest known name and every known name: a typo in a spec must never pass silently.
- * `accepted` fields are Pachyderm's, accepted but not implemented (see unimplemented.ts).
+ * `accepted` fields are Pachyderm's, accepted but not supported yet (see unimplemented.ts).
  */
 export function specObject<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
@@ -109,7 +109,7 @@ export function acceptedFields(
         .unknown()
         .optional()
         .meta({
-          description: `Pachyderm field, accepted but not implemented by Strata (a warning is given): ${reason}.`,
+          description: `Pachyderm field, accepted but not supported yet by Strata (a warning is given): ${reason}.`,
         }),
     ]),
   );

@@ -9,7 +9,7 @@ const KUBERNETES_ONLY = 'Kubernetes scheduling; no backend applies it yet';
 const PACHYDERM_1 = 'a Pachyderm 1.x field with no effect since 2.0';
 const REQUEST_FLAG =
   'a flag of the create-pipeline request, not of the pipeline; use `strata update pipeline` (with `--reprocess`)';
-const NO_SERVICES = 'service and spout pipelines are not implemented';
+const NO_SERVICES = 'service and spout pipelines are not supported yet';
 
 export const ACCEPTED_TOP_LEVEL_FIELDS: Readonly<Record<string, string>> = {
   autoscaling:
@@ -25,7 +25,7 @@ export const ACCEPTED_TOP_LEVEL_FIELDS: Readonly<Record<string, string>> = {
   maximum_expected_uptime: NO_SERVICES,
   sidecar_resource_limits: "Strata's datum runner has no separately sized sidecar",
   sidecar_resource_requests: "Strata's datum runner has no separately sized sidecar",
-  s3_out: 'the output is always collected from /pfs/out; the S3 gateway is not implemented',
+  s3_out: 'the output is always collected from /pfs/out; the S3 gateway is not supported yet',
   datum_set_spec: 'Strata sizes the work units of a job when it plans the job',
   tf_job: 'Kubeflow TFJob pipelines are not supported',
   determined: 'the Determined integration is not supported',
@@ -47,10 +47,10 @@ export const ACCEPTED_TRANSFORM_FIELDS: Readonly<Record<string, string>> = {
 };
 
 export const ACCEPTED_PFS_FIELDS: Readonly<Record<string, string>> = {
-  commit: 'inputs follow their branch head; pinning an input to a commit is not implemented',
-  trigger: 'branch triggers are not implemented; the pipeline runs on every commit to the branch',
+  commit: 'inputs follow their branch head; pinning an input to a commit is not supported yet',
+  trigger: 'branch triggers are not supported yet; the pipeline runs on every commit to the branch',
   lazy: 'inputs are always materialised before the command starts',
-  s3: 'inputs are always files under /pfs; the S3 gateway is not implemented',
+  s3: 'inputs are always files under /pfs; the S3 gateway is not supported yet',
   repo_type: 'Strata repos have no type',
 };
 
