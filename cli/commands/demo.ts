@@ -1,7 +1,7 @@
 /**
  * `strata demo`: a short narrated walk-through on the embedded backend, in a fresh temporary
  * store. Each step calls the service directly and prints the `strata` command that does the same,
- * so a user can repeat it by hand. `strata demo` runs the pipeline tour (examples/support-triage);
+ * so a user can repeat it by hand. `strata demo` runs the pipeline tour (pipelines/examples/support-triage);
  * `strata demo versioning` this one.
  */
 import { randomBytes } from 'node:crypto';
@@ -164,7 +164,7 @@ export function registerDemoCommand(program: Command): void {
         const home = join(root, 'store');
         const inputs = join(root, 'files');
         if (tour === 'pipelines') {
-          const { runSupportTriageDemo } = await import('../../examples/support-triage/demo.ts');
+          const { runSupportTriageDemo } = await import('../../pipelines/examples/support-triage/demo.ts');
           await runSupportTriageDemo({ home, workDir: inputs, log: (line) => writeLine(line) });
           writeLine(`Remove it with: rm -r ${root}`);
           return;

@@ -2,7 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSupportTriageDemo, type SupportTriageDemoResult } from '../../examples/support-triage/demo.ts';
+import {
+  runSupportTriageDemo,
+  type SupportTriageDemoResult,
+} from '../../pipelines/examples/support-triage/demo.ts';
 
 describe('the support-triage demo (npm start)', () => {
   let root: string;

@@ -24,7 +24,9 @@ describe('pipeline.schema.json', () => {
         datum_tries: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }] },
         output_branch: { default: 'master' },
         reprocess_spec: { enum: ['until_success', 'every_job'] },
-        autoscaling: { description: expect.stringMatching(/^Pachyderm field, accepted but not supported yet/) },
+        autoscaling: {
+          description: expect.stringMatching(/^Pachyderm field, accepted but not supported yet/),
+        },
       },
     });
   });

@@ -11,7 +11,10 @@ const put = (path: string): TreeChange => ({
   entry: { path: parseFilePath(path), size: 0, hash, content: { kind: 'chunks', chunks: [] } },
 });
 const del = (path: string): TreeChange => ({ kind: 'delete', path: parseFilePath(path) });
-const delDir = (path: string): TreeChange => ({ kind: 'delete-dir', path: parseFilePath(path, { allowRoot: true }) });
+const delDir = (path: string): TreeChange => ({
+  kind: 'delete-dir',
+  path: parseFilePath(path, { allowRoot: true }),
+});
 
 async function merged(...runs: TreeChange[][]): Promise<string[]> {
   const out: string[] = [];
@@ -41,7 +44,10 @@ describe('mergeRuns', () => {
   });
 
   it('removes everything earlier when the root is removed', async () => {
-    expect(await merged([put('/a'), put('/b/c')], [delDir('/')], [put('/z')])).toEqual(['delete-dir /', 'put /z']);
+    expect(await merged([put('/a'), put('/b/c')], [delDir('/')], [put('/z')])).toEqual([
+      'delete-dir /',
+      'put /z',
+    ]);
   });
 });
 

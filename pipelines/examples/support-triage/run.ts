@@ -1,7 +1,7 @@
 /**
  * Runs the support-triage demo in a fresh temporary Strata home and says where it is:
  *
- *   node examples/support-triage/run.ts
+ *   node pipelines/examples/support-triage/run.ts
  *
  * Exits 1 (with the reason on stderr) when any step fails or a promise of the demo does not hold.
  * The home is kept afterwards, so the printed `strata` commands can be tried on it.

@@ -13,12 +13,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openLocalEngine } from '../../adapters/local/engine.ts';
-import { formatLineage, type LineageNode } from '../../lineage/index.ts';
-import type { JobRecord } from '../../pipelines/jobs/records.ts';
-import type { CommitInfo, FileSource, VersioningApi } from '../../versioning/api.ts';
-import { parseFilePath, parseRepoName, type RepoName } from '../../versioning/ids.ts';
-import { parseCommitRef, parseFileRef } from '../../versioning/refs.ts';
+import { openLocalEngine } from '../../../adapters/local/engine.ts';
+import { formatLineage, type LineageNode } from '../../../lineage/index.ts';
+import type { CommitInfo, FileSource, VersioningApi } from '../../../versioning/api.ts';
+import { parseFilePath, parseRepoName, type RepoName } from '../../../versioning/ids.ts';
+import { parseCommitRef, parseFileRef } from '../../../versioning/refs.ts';
+import type { JobRecord } from '../../jobs/records.ts';
 import { editedMessage, supportMessages } from './messages.ts';
 import {
   jobLine,
@@ -87,7 +87,7 @@ export async function runSupportTriageDemo(
     if (existing.length > 0) {
       throw new Error(
         `the demo needs an empty Strata home, but ${home} already holds ${existing.map((r) => r.name).join(', ')}: ` +
-          'run it on a fresh folder (node examples/support-triage/run.ts makes one)',
+          'run it on a fresh folder (node pipelines/examples/support-triage/run.ts makes one)',
       );
     }
     const messages = supportMessages();
