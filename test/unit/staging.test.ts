@@ -68,3 +68,21 @@ describe('DeltaRunWriter', () => {
     expect(runs).toEqual([['/a', '/c'], ['/b']]);
   });
 });
+
+describe('readRun', () => {
+  it('streams a run larger than its read window, line by line, across window edges', async () => {
+    const objects = new MemoryObjectStore();
+    const writer = new DeltaRunWriter(objects, { runSize: 100_000 });
+    const count = 30_000;
+    for (let n = 0; n < count; n++) await writer.add(put(`/dir/file-${String(n).padStart(6, '0')}.txt`));
+    const [key] = await writer.finish();
+    expect((await objects.head(key!))!.size).toBeGreaterThan(2 * 1024 * 1024);
+
+    const seen: string[] = [];
+    for await (const change of readRun(objects, key!)) seen.push(change.path);
+
+    expect(seen).toHaveLength(count);
+    expect(seen[0]).toBe('/dir/file-000000.txt');
+    expect(seen[count - 1]).toBe(`/dir/file-${String(count - 1).padStart(6, '0')}.txt`);
+  });
+});

@@ -12,7 +12,7 @@
  *   stays bounded while they are made.
  */
 import { randomBytes } from 'node:crypto';
-import { CorruptDataError } from '../errors.ts';
+import { CorruptDataError, NotFoundError } from '../errors.ts';
 import { deltaKey } from '../object-keys.ts';
 import type { ObjectStore } from '../ports.ts';
 import { changeSortKey, dirPrefix, type TreeChange } from '../tree/types.ts';
@@ -105,8 +105,34 @@ function parseChange(key: string, json: unknown): TreeChange {
   }
 }
 
+/** Bytes of a run read at a time: a merge of many large runs holds one window of each. */
+const RUN_WINDOW_BYTES = 1024 * 1024;
+
+/** Streams a stored run in ranged windows, decoding a line at a time. */
 export async function* readRun(objects: ObjectStore, key: string): AsyncGenerator<TreeChange> {
-  yield* decodeRun(key, await objects.get(key));
+  const head = await objects.head(key);
+  if (!head) throw new NotFoundError(`staged delta ${key} is missing`);
+  const streaming = new TextDecoder();
+  let pending = '';
+  for (let offset = 0; offset < head.size; offset += RUN_WINDOW_BYTES) {
+    const length = Math.min(RUN_WINDOW_BYTES, head.size - offset);
+    pending += streaming.decode(await objects.get(key, { offset, length }), { stream: true });
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) yield parseLine(key, line);
+  }
+  pending += streaming.decode();
+  if (pending !== '') yield parseLine(key, pending);
+}
+
+function parseLine(key: string, line: string): TreeChange {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    throw new CorruptDataError(`staged delta ${key} holds a line that is not JSON`, { cause: error });
+  }
+  return parseChange(key, json);
 }
 
 interface Head {
