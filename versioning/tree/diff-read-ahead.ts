@@ -2,35 +2,27 @@
  * Reads ahead of a diff, so that store latency is paid about once per tree level rather than
  * once per node: a few round trips for a diff on S3 instead of one per changed leaf.
  *
- * The nodes a diff opens are those of each tree whose hash the other tree lacks at the same level
- * (it skips the others by hash). From the two roots down, this reads one level's such nodes all at
- * once, and finds the next level's as the children of those nodes that the other side's nodes do
- * not also have. Branch nodes go to the node cache; the differing leaves are then prefetched in
- * path order — the order the diff reads them — at most LEAF_WINDOW waiting at a time. Past
- * MAX_BRANCHES branch nodes or MAX_ITEMS nodes in a level (a diff of most of a huge tree) the
- * read-ahead ends and the diff reads as it goes; memory stays bounded either way. It is only ever a hint: it never changes what the diff reads, and
- * its failures are left for the diff's own reads to report.
+ * The nodes a diff opens are those of each tree that the other tree does not have at the same
+ * level (it skips the others by hash). From the two roots down, this reads one level's such nodes
+ * all at once, then lines up their children in path order — a shared node starts at the same path
+ * on both sides — to find the next level's. Branch nodes go to the node cache; the differing
+ * leaves are prefetched in path order, the order the diff reads them, at most LEAF_WINDOW waiting
+ * at a time. Past MAX_BRANCHES branch nodes in a level (a diff of most of a huge tree) the
+ * read-ahead ends and the diff reads as it goes; memory stays bounded either way. It is only a
+ * hint: it never changes what the diff reads, and leaves its failures to the diff's own reads.
  */
 import type { ObjectHash } from '../ids.ts';
 import type { NodeStore } from './node-store.ts';
-import { nodeSpan, type TreeNode } from './tree-node.ts';
+import { BranchNode, refTo, type TreeNode } from './tree-node.ts';
 
 const LEAF_WINDOW = 256;
 /** Branch nodes of one level read at once, at most (about 20 KiB each). */
 const MAX_BRANCHES = 1024;
-/** Nodes of one level the read-ahead will track, at most. */
-const MAX_ITEMS = 16_384;
 
-interface Item {
-  readonly hash: ObjectHash;
-  readonly first: string;
-  readonly last: string;
-}
-
-/** The nodes of one tree at one level (`level`) that the diff will open, in path order. */
-interface Side {
-  readonly level: number;
-  readonly items: readonly Item[];
+/** Child `index` of `parent`. */
+interface Slot {
+  readonly parent: BranchNode;
+  readonly index: number;
 }
 
 export class DiffReadAhead {
@@ -61,47 +53,45 @@ export class DiffReadAhead {
   }
 
   async #run(oldRoot: ObjectHash, newRoot: ObjectHash): Promise<void> {
+    // Each side: the nodes (as slots in their parents) at `level` that the diff will open.
     const [oldTop, newTop] = await Promise.all([this.#nodes.read(oldRoot), this.#nodes.read(newRoot)]);
-    let older: Side = { level: oldTop.level, items: rootItem(oldTop, oldRoot) };
-    let newer: Side = { level: newTop.level, items: rootItem(newTop, newRoot) };
+    let older = { level: oldTop.level, slots: rootSlot(oldRoot, oldTop) };
+    let newer = { level: newTop.level, slots: rootSlot(newRoot, newTop) };
     while (!this.#stopped) {
-      if (older.level === newer.level) [older, newer] = withoutShared(older, newer);
+      if (older.level === newer.level) [older.slots, newer.slots] = unshared(older.slots, newer.slots);
       const top = Math.max(older.level, newer.level);
-      if (top === 0) return this.#prefetchLeaves(older.items, newer.items);
-      if (older.items.length + newer.items.length > MAX_BRANCHES) return;
-      // Open the higher side(s) one level: the nodes are read together, and kept.
-      const opened = await Promise.all([this.#open(older, top), this.#open(newer, top)]);
-      if (opened[0] === undefined || opened[1] === undefined) return;
-      [older, newer] = opened;
+      if (top === 0) return this.#prefetchLeaves(older.slots, newer.slots);
+      if (older.slots.length + newer.slots.length > MAX_BRANCHES) return;
+      // Open the higher side(s) one level: their nodes are read together, and kept.
+      const [olderOpened, newerOpened] = await Promise.all([
+        older.level === top ? this.#childrenOf(older.slots) : older.slots,
+        newer.level === top ? this.#childrenOf(newer.slots) : newer.slots,
+      ]);
+      older = { level: older.level === top ? top - 1 : older.level, slots: olderOpened };
+      newer = { level: newer.level === top ? top - 1 : newer.level, slots: newerOpened };
     }
   }
 
-  /** The side one level down, or undefined past MAX_ITEMS nodes. */
-  async #open(side: Side, level: number): Promise<Side | undefined> {
-    if (side.level !== level) return side;
-    const opened = await Promise.all(side.items.map((item) => this.#nodes.read(item.hash)));
-    const items: Item[] = [];
-    for (const node of opened) {
-      if (!this.#addChildren(node, items)) return undefined;
-    }
-    return { level: level - 1, items };
-  }
-
-  /** Adds a branch node's children whose spans reach into the prefix; false past MAX_ITEMS. */
-  #addChildren(node: TreeNode, items: Item[]): boolean {
-    if (node.kind !== 'branch') return true;
+  /** The children of the slots' nodes whose spans reach into the prefix, in path order. */
+  async #childrenOf(slots: readonly Slot[]): Promise<Slot[]> {
+    const opened = await Promise.all(
+      slots.map(({ parent, index }) => this.#nodes.read(parent.childName(index))),
+    );
     const prefix = this.#prefix;
-    for (let i = 0; i < node.count; i++) {
-      const first = node.firstKey(i);
-      const last = node.lastKey(i);
-      if (last < prefix || (first > prefix && !first.startsWith(prefix))) continue;
-      if (items.push({ hash: node.childName(i), first, last }) > MAX_ITEMS) return false;
+    const children: Slot[] = [];
+    for (const node of opened) {
+      if (node.kind !== 'branch') continue;
+      for (let index = 0; index < node.count; index++) {
+        const first = node.firstKey(index);
+        if (node.lastKey(index) < prefix || (first > prefix && !first.startsWith(prefix))) continue;
+        children.push({ parent: node, index });
+      }
     }
-    return true;
+    return children;
   }
 
   /** Prefetches both sides' leaves in path order, keeping at most LEAF_WINDOW unread. */
-  async #prefetchLeaves(older: readonly Item[], newer: readonly Item[]): Promise<void> {
+  async #prefetchLeaves(older: readonly Slot[], newer: readonly Slot[]): Promise<void> {
     let i = 0;
     let j = 0;
     while (i < older.length || j < newer.length) {
@@ -111,29 +101,55 @@ export class DiffReadAhead {
       if (this.#stopped) return;
       const a = older[i];
       const b = newer[j];
-      const takeOld = b === undefined || (a !== undefined && a.first <= b.first);
-      const hash = takeOld ? a!.hash : b.hash;
+      const next =
+        b === undefined || (a !== undefined && firstOf(a) <= firstOf(b)) ? older[i++]! : newer[j++]!;
+      const hash = next.parent.childName(next.index);
       this.#nodes.prefetch(hash);
       // Only the last few can still be waiting: the store keeps a bounded number.
       if (this.#prefetched.push(hash) > 4 * LEAF_WINDOW) this.#prefetched.splice(0, 2 * LEAF_WINDOW);
-      if (takeOld) i++;
-      else j++;
     }
   }
 }
 
-/** A root as the one item of its level (none for the empty tree). */
-function rootItem(root: TreeNode, hash: ObjectHash): Item[] {
-  const span = nodeSpan(root);
-  return span === undefined ? [] : [{ hash, ...span }];
+/** A root as the one child of a parent made up for it (none for the empty tree). */
+function rootSlot(hash: ObjectHash, root: TreeNode): Slot[] {
+  const ref = refTo(hash, root);
+  return ref === undefined ? [] : [{ parent: BranchNode.of(root.level + 1, [ref]), index: 0 }];
 }
 
-/** Drops the nodes both sides have: the diff skips them by hash. */
-function withoutShared(older: Side, newer: Side): [Side, Side] {
-  const olderHashes = new Set(older.items.map((item) => item.hash));
-  const newerHashes = new Set(newer.items.map((item) => item.hash));
-  return [
-    { level: older.level, items: older.items.filter((item) => !newerHashes.has(item.hash)) },
-    { level: newer.level, items: newer.items.filter((item) => !olderHashes.has(item.hash)) },
-  ];
+const firstOf = (slot: Slot) => slot.parent.firstKey(slot.index);
+
+/**
+ * Drops the nodes both sides have. Both lists are in path order and a shared node starts at the
+ * same path on both sides, so one pass that lines them up by first path finds them all.
+ */
+function unshared(older: readonly Slot[], newer: readonly Slot[]): [Slot[], Slot[]] {
+  const olderOnly: Slot[] = [];
+  const newerOnly: Slot[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < older.length && j < newer.length) {
+    const a = older[i]!;
+    const b = newer[j]!;
+    const fa = firstOf(a);
+    const fb = firstOf(b);
+    if (fa === fb && a.parent.sameChild(a.index, b.parent, b.index)) {
+      i++;
+      j++;
+    } else if (fa < fb) {
+      olderOnly.push(a);
+      i++;
+    } else if (fb < fa) {
+      newerOnly.push(b);
+      j++;
+    } else {
+      olderOnly.push(a);
+      newerOnly.push(b);
+      i++;
+      j++;
+    }
+  }
+  for (; i < older.length; i++) olderOnly.push(older[i]!);
+  for (; j < newer.length; j++) newerOnly.push(newer[j]!);
+  return [olderOnly, newerOnly];
 }

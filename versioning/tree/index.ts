@@ -22,22 +22,24 @@
  * pattern and never goes deeper than a pattern without `**` reaches; `apply` and `diff` cost
  * O(changes × depth) node reads, as shared subtrees are re-used unread or skipped by hash.
  *
- * Shape parameters (defaults), chosen on bench/file-index.ts: leafFanout 128, branchFanout 64,
- * minItems 4, maxNodeBytes 128 KiB. At 1,000,000 files (paths ~30 bytes, one chunk each) that
- * is 4 levels: ~7,800 leaves of ~129 entries (12 KiB), ~120 level-1 nodes of ~65 children
- * (4.4 KiB), 2 level-2 nodes and the root. 100 random changes rewrite ~154 nodes; their diff
- * reads ~308 nodes against ~15,700 for listing both trees. The diff's cost is its node reads —
- * about 2 × (leaves changed + level-1 nodes changed) — and per node, a fixed read cost plus
- * decoding in proportion to its size; fanouts from 64 to 256 at either level measured within
- * noise of each other (the sweep in the bench), and 128/64 read the fewest nodes per byte
- * decoded. Leaves much larger would make each diff decode more; much smaller would double the
- * requests of a full listing (one per leaf on S3).
+ * Shape parameters (defaults): leafFanout 128, branchFanout 256, minItems 4, maxNodeBytes
+ * 128 KiB (tree-shape.ts). A diff's cost is its node reads — about 2 × (changed leaves + changed
+ * level-1 nodes) — each a fixed request cost plus decoding in proportion to the node's size. So
+ * leaves stay small (a change decodes two of them) and nodes above them are wide (fewer of them
+ * change): `bench/file-index.ts --sweep` at 1,000,000 files and 100 changes read 308 nodes at
+ * 128/64 and 240 at 128/256, 47.1 vs 42.5 ms warm on the local store; leaves of 64 read more
+ * nodes for no gain, and of 256 decode more per change. A full listing costs one request per
+ * leaf (~7,800 per million files, ~12 KiB each).
  *
- * Measured (bench/file-index.ts, 1,000,000 files, 2-core shared machine under load 8–20):
- * committing them to an empty tree ~3 µs CPU per file, peak RSS 160–290 MiB (≤ 1 GB target);
- * a diff of 100 changes in a fresh process on the local FS store 200–350 ms wall (≤ 100 ms
- * target), ~64 ms once the JIT is warm (node cache still cold); listing both trees 6.4–7.6 s
- * CPU, so the diff is 35–100× faster than the listing under this load.
+ * Measured (bench/file-index.ts, 1,000,000 files with paths of ~30 bytes and one chunk each,
+ * 100 random changes; a shared 2-core machine, load ~2): 3 levels — 7,772 leaves of ~129
+ * entries, 24 level-1 nodes, the root. Committing the million files to an empty tree: 3.3 s,
+ * peak RSS 220 MiB (memory store, which holds the nodes) / 159 MiB (local FS store); ≤ 1 GB.
+ * Applying the 100 changes: ~220 ms, 120 nodes written. Their diff reads 240 nodes: 39 ms (median
+ * 44) with a cold node cache in a warm process, 121× faster than walking both trees (4.7 s); in
+ * a fresh process on the FS store 135 ms (median 158) against 7.3 s for the walk (54×), the gap
+ * being the JIT compiling the code path as it runs, not reads. Reads ahead of a diff overlap
+ * store latency (diff-read-ahead.ts): with 5 ms per GET, a 100-change diff takes ~70 ms.
  */
 export { FileIndex, type FileIndexOptions } from './file-index.ts';
 export type { NodeStoreStats } from './node-store.ts';

@@ -27,10 +27,10 @@
  * when first handed out (tree-node.ts): a path's canonical form, a leaf's content column (chunk
  * places, which diffs and seeks never look at). Any failure is a CorruptDataError naming the node.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { CorruptDataError, InvalidArgumentError } from '../errors.ts';
 import { type ObjectHash, type PackId, parseObjectHash } from '../ids.ts';
-import { BranchNode, type ChildRef, HASH_BYTES, LeafNode, type TreeNode } from './tree-node.ts';
+import { BranchNode, type ChildRef, HASH_BYTES, HashColumn, LeafNode, type TreeNode } from './tree-node.ts';
 import { sharedPrefixLength } from './tree-shape.ts';
 import type { FileEntry } from './types.ts';
 
@@ -45,7 +45,7 @@ export interface EncodedNode {
 }
 
 export function hashBytes(bytes: Uint8Array): ObjectHash {
-  return parseObjectHash(createHash('sha256').update(bytes).digest('hex'));
+  return parseObjectHash(digest('sha256', bytes, 'hex'));
 }
 
 export function encodeLeaf(entries: readonly FileEntry[]): EncodedNode {
@@ -197,7 +197,7 @@ function decodeBranch(
   }
   const fileCounts = counts.filter((_, i) => i % 2 === 0);
   const byteCounts = counts.filter((_, i) => i % 2 === 1);
-  return new BranchNode({ name, level, firsts, lasts, fileCounts, byteCounts, hashes: tail });
+  return new BranchNode({ name, level, firsts, lasts, fileCounts, byteCounts, hashes: new HashColumn(tail) });
 }
 
 function decodeLeaf(
@@ -230,8 +230,8 @@ function decodeLeaf(
   if (tail.length < count * HASH_BYTES || tail.length % HASH_BYTES !== 0) {
     throw fail('the hashes after the header are fewer than the entries');
   }
-  const hashes = tail.subarray(0, count * HASH_BYTES);
-  const ids = tail.subarray(count * HASH_BYTES);
+  const hashes = new HashColumn(tail.subarray(0, count * HASH_BYTES));
+  const ids = new HashColumn(tail.subarray(count * HASH_BYTES));
   return new LeafNode({ name, paths: keys, sizes, hashes, packs, content, ids });
 }
 

@@ -41,8 +41,11 @@ export class NodeStore {
   /** Map order is recency order: a hit moves the node to the end, eviction takes from the front. */
   readonly #cache = new Map<ObjectHash, CachedNode>();
   readonly #inFlight = new Map<ObjectHash, Promise<{ node: TreeNode; bytes: number }>>();
-  /** Prefetched nodes waiting for their read; the oldest are dropped past MAX_AHEAD. */
-  readonly #ahead = new Map<ObjectHash, Promise<{ node: TreeNode; bytes: number }>>();
+  /**
+   * Prefetched nodes waiting for their read, as stored bytes: decoded only when taken, so that
+   * waiting nodes are no work for the garbage collector. Past MAX_AHEAD the oldest are dropped.
+   */
+  readonly #ahead = new Map<ObjectHash, Promise<Uint8Array>>();
   #aheadWaiters: (() => void)[] = [];
   #cachedBytes = 0;
 
@@ -67,7 +70,7 @@ export class NodeStore {
     }
     const ahead = this.#ahead.get(hash);
     if (ahead !== undefined) this.#dropAhead(hash);
-    const reading = ahead ?? this.#inFlight.get(hash) ?? this.#fetch(hash);
+    const reading = this.#inFlight.get(hash) ?? this.#decode(hash, ahead ?? this.#fetch(hash));
     const { node, bytes } = await reading;
     if (keep) this.#remember(hash, node, bytes);
     return node;
@@ -136,13 +139,17 @@ export class NodeStore {
     }
   }
 
-  #fetch(hash: ObjectHash): Promise<{ node: TreeNode; bytes: number }> {
-    const reading = (async () => {
-      const bytes = await this.#store.get(nodeKey(hash));
-      this.stats.reads++;
-      this.stats.bytesRead += bytes.byteLength;
-      return { node: decodeNode(hash, bytes), bytes: bytes.byteLength };
-    })().finally(() => this.#inFlight.delete(hash));
+  async #fetch(hash: ObjectHash): Promise<Uint8Array> {
+    const bytes = await this.#store.get(nodeKey(hash));
+    this.stats.reads++;
+    this.stats.bytesRead += bytes.byteLength;
+    return bytes;
+  }
+
+  #decode(hash: ObjectHash, fetching: Promise<Uint8Array>): Promise<{ node: TreeNode; bytes: number }> {
+    const reading = fetching
+      .then((bytes) => ({ node: decodeNode(hash, bytes), bytes: bytes.byteLength }))
+      .finally(() => this.#inFlight.delete(hash));
     this.#inFlight.set(hash, reading);
     return reading;
   }

@@ -32,26 +32,66 @@ export interface ChildRef {
 /** Bytes of a SHA-256 in a hash column. */
 export const HASH_BYTES = 32;
 
-const hexAt = (column: Buffer, i: number) => column.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+/**
+ * A column of SHA-256 hashes, copied once into memory of its own so that it is aligned: two
+ * hashes then compare as 8 words, with no call and no allocation, which diffs do for every entry.
+ */
+export class HashColumn {
+  readonly #bytes: Buffer;
+  readonly #words: Uint32Array;
 
-const sameHash = (a: Buffer, i: number, b: Buffer, j: number) =>
-  a.compare(b, j * HASH_BYTES, (j + 1) * HASH_BYTES, i * HASH_BYTES, (i + 1) * HASH_BYTES) === 0;
+  constructor(hashes: Uint8Array) {
+    const copy = new Uint8Array(hashes.byteLength);
+    copy.set(hashes);
+    this.#bytes = Buffer.from(copy.buffer);
+    this.#words = new Uint32Array(copy.buffer);
+  }
+
+  static fromHex(hashes: readonly string[]): HashColumn {
+    return new HashColumn(Buffer.from(hashes.join(''), 'hex'));
+  }
+
+  get count(): number {
+    return this.#bytes.length / HASH_BYTES;
+  }
+
+  hex(i: number): string {
+    return this.#bytes.toString('hex', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+  }
+
+  same(i: number, other: HashColumn, j: number): boolean {
+    const a = this.#words;
+    const b = other.#words;
+    const x = i * 8;
+    const y = j * 8;
+    return (
+      a[x] === b[y] &&
+      a[x + 1] === b[y + 1] &&
+      a[x + 2] === b[y + 2] &&
+      a[x + 3] === b[y + 3] &&
+      a[x + 4] === b[y + 4] &&
+      a[x + 5] === b[y + 5] &&
+      a[x + 6] === b[y + 6] &&
+      a[x + 7] === b[y + 7]
+    );
+  }
+}
 
 /** The columns of a leaf: all checked but `packs` and `content`, checked on first use. */
 export interface LeafColumns {
   readonly name: ObjectHash;
   readonly paths: readonly string[];
   readonly sizes: readonly number[];
-  /** The entries' content hashes, 32 bytes each. */
-  readonly hashes: Buffer;
+  /** The entries' content hashes. */
+  readonly hashes: HashColumn;
   readonly packs: readonly unknown[];
   /**
    * Per entry: kind, part count, then per part [pack index, offset, length] (kind 0, inline
    * chunks) or [size, chunk count] (kind 1, chunk lists).
    */
   readonly content: readonly unknown[];
-  /** The chunk IDs and list hashes of all entries' parts, in order, 32 bytes each. */
-  readonly ids: Buffer;
+  /** The chunk IDs and list hashes of all entries' parts, in order. */
+  readonly ids: HashColumn;
 }
 
 /** Where each entry's content starts, found and checked in one pass over the content column. */
@@ -95,7 +135,7 @@ export class LeafNode {
   sameContent(i: number, other: LeafNode, j: number): boolean {
     return (
       this.#columns.sizes[i] === other.#columns.sizes[j] &&
-      sameHash(this.#columns.hashes, i, other.#columns.hashes, j)
+      this.#columns.hashes.same(i, other.#columns.hashes, j)
     );
   }
 
@@ -114,7 +154,7 @@ export class LeafNode {
     const { packs, content, contentStarts, idStarts } = this.#contentIndex;
     const path = canonicalPath(columns.name, columns.paths[i]!);
     const size = columns.sizes[i]!;
-    const hash = parseFileHash(hexAt(columns.hashes, i));
+    const hash = parseFileHash(columns.hashes.hex(i));
     let at = contentStarts[i]!;
     const kind = content[at]!;
     const parts = content[at + 1]!;
@@ -124,14 +164,14 @@ export class LeafNode {
       const chunks: ChunkRef[] = [];
       for (let part = 0; part < parts; part++, at += 3, id++) {
         const [pack, offset, length] = [packs[content[at]!]!, content[at + 1]!, content[at + 2]!];
-        chunks.push({ id: parseChunkId(hexAt(columns.ids, id)), pack, offset, length });
+        chunks.push({ id: parseChunkId(columns.ids.hex(id)), pack, offset, length });
       }
       return { path, size, hash, content: { kind: 'chunks', chunks } };
     }
     const lists: ChunkListRef[] = [];
     for (let part = 0; part < parts; part++, at += 2, id++) {
       lists.push({
-        hash: parseObjectHash(hexAt(columns.ids, id)),
+        hash: parseObjectHash(columns.ids.hex(id)),
         size: content[at]!,
         chunkCount: content[at + 1]!,
       });
@@ -180,7 +220,7 @@ function indexContent(columns: LeafColumns): ContentIndex {
     at += 2 + parts * width;
     ids += parts;
   }
-  if (at !== content.length || columns.ids.length !== ids * HASH_BYTES) {
+  if (at !== content.length || columns.ids.count !== ids) {
     throw fail('the content column and the hashes do not add up');
   }
   return { packs, content, contentStarts, idStarts };
@@ -194,8 +234,8 @@ export interface BranchColumns {
   readonly lasts: readonly string[];
   readonly fileCounts: readonly number[];
   readonly byteCounts: readonly number[];
-  /** The children's node hashes, 32 bytes each. */
-  readonly hashes: Buffer;
+  /** The children's node hashes. */
+  readonly hashes: HashColumn;
 }
 
 export class BranchNode {
@@ -231,7 +271,7 @@ export class BranchNode {
       lasts: refs.map((ref) => ref.last),
       fileCounts: refs.map((ref) => ref.fileCount),
       byteCounts: refs.map((ref) => ref.totalBytes),
-      hashes: Buffer.from(refs.map((ref) => ref.hash).join(''), 'hex'),
+      hashes: HashColumn.fromHex(refs.map((ref) => ref.hash)),
     };
     return new BranchNode(columns, refs);
   }
@@ -246,17 +286,12 @@ export class BranchNode {
 
   /** Whether child `i` is the same node as child `j` of `other`. */
   sameChild(i: number, other: BranchNode, j: number): boolean {
-    return sameHash(this.#columns.hashes, i, other.#columns.hashes, j);
-  }
-
-  /** The hash of child `i` as a short string, for sets and maps. */
-  childKey(i: number): string {
-    return this.#columns.hashes.toString('latin1', i * HASH_BYTES, (i + 1) * HASH_BYTES);
+    return this.#columns.hashes.same(i, other.#columns.hashes, j);
   }
 
   /** The name of child `i`, to fetch it. */
   childName(i: number): ObjectHash {
-    return parseObjectHash(hexAt(this.#columns.hashes, i));
+    return parseObjectHash(this.#columns.hashes.hex(i));
   }
 
   childFiles(i: number): number {
