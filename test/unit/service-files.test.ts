@@ -160,3 +160,14 @@ describe('diff', () => {
     ]);
   });
 });
+
+describe('diff of a directory', () => {
+  it('keeps to the directory and leaves look-alike siblings out', async () => {
+    const { service } = await withFiles();
+    await put(service, 'docs@master', { '/data/a.csv': 'changed', '/data-notes.txt': 'changed too' });
+
+    const changes = await collect(service.diffFiles(parseFileRef('docs@master:/data')));
+
+    expect(changes.map((c) => [c.change, c.path])).toEqual([['modified', '/data/a.csv']]);
+  });
+});

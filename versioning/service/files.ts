@@ -151,8 +151,13 @@ export class Files {
         `diff compares the same path in two commits; got ${newRef.path} and ${oldRef.path}`,
       );
     }
-    const prefix = newRef.path === '/' ? undefined : newRef.path;
+    // The index filters by string prefix: keep the file itself and what lies under it as a
+    // directory, not its look-alike siblings ('/data' must not match '/data.csv').
+    const path = newRef.path;
+    const prefix = path === '/' ? undefined : path;
+    const under = dirPrefix(path);
     for await (const difference of this.#ctx.index.diff(before.root, after.root, prefix ? { prefix } : {})) {
+      if (prefix && difference.path !== path && !difference.path.startsWith(under)) continue;
       yield {
         path: difference.path,
         change: !difference.before ? 'added' : !difference.after ? 'deleted' : 'modified',
