@@ -164,7 +164,7 @@ export function registerDemoCommand(program: Command): void {
         const home = join(root, 'store');
         const inputs = join(root, 'files');
         if (tour === 'pipelines') {
-          const { runSupportTriageDemo } = await import('../../pipelines/examples/support-triage/demo.ts');
+          const { runSupportTriageDemo } = await import('../demo/support-triage.ts');
           await runSupportTriageDemo({ home, workDir: inputs, log: (line) => writeLine(line) });
           writeLine(`Remove it with: rm -r ${root}`);
           return;

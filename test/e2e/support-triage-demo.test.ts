@@ -2,10 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  runSupportTriageDemo,
-  type SupportTriageDemoResult,
-} from '../../pipelines/examples/support-triage/demo.ts';
+import { runSupportTriageDemo, type SupportTriageDemoResult } from '../../cli/demo/support-triage.ts';
 
 describe('the support-triage demo (npm start)', () => {
   let root: string;

@@ -1,7 +1,7 @@
 /**
  * Runs the support-triage demo in a fresh temporary Strata home and says where it is:
  *
- *   node pipelines/examples/support-triage/run.ts
+ *   node cli/demo/run-support-triage.ts
  *
  * Exits 1 (with the reason on stderr) when any step fails or a promise of the demo does not hold.
  * The home is kept afterwards, so the printed `strata` commands can be tried on it.
@@ -9,7 +9,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSupportTriageDemo } from './demo.ts';
+import { runSupportTriageDemo } from './support-triage.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'strata-demo-'));
 const home = join(root, '.strata');

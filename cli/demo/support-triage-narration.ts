@@ -2,10 +2,10 @@
  * How the demo describes what happened, one line at a time: a job, the datums a job ran, what an
  * edit changed in the report, and the raw input files a lineage tree reaches.
  */
-import type { LineageNode } from '../../../lineage/index.ts';
-import type { JobRecord } from '../../jobs/records.ts';
-import type { PipelineService } from '../../service.ts';
-import type { Report } from './report-schema.ts';
+import type { LineageNode } from '../../lineage/index.ts';
+import type { Report } from '../../pipelines/examples/support-triage/report-schema.ts';
+import type { JobRecord } from '../../pipelines/jobs/records.ts';
+import type { PipelineService } from '../../pipelines/service.ts';
 
 export interface RawInput {
   readonly repo: string;

@@ -13,13 +13,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openLocalEngine } from '../../../adapters/local/engine.ts';
-import { formatLineage, type LineageNode } from '../../../lineage/index.ts';
-import type { CommitInfo, FileSource, VersioningApi } from '../../../versioning/api.ts';
-import { parseFilePath, parseRepoName, type RepoName } from '../../../versioning/ids.ts';
-import { parseCommitRef, parseFileRef } from '../../../versioning/refs.ts';
-import type { JobRecord } from '../../jobs/records.ts';
-import { editedMessage, supportMessages } from './messages.ts';
+import { openLocalEngine } from '../../adapters/local/engine.ts';
+import { formatLineage, type LineageNode } from '../../lineage/index.ts';
+import { editedMessage, supportMessages } from '../../pipelines/examples/support-triage/messages.ts';
+import { type Report, reportSchema } from '../../pipelines/examples/support-triage/report-schema.ts';
+import type { JobRecord } from '../../pipelines/jobs/records.ts';
+import type { CommitInfo, FileSource, VersioningApi } from '../../versioning/api.ts';
+import { parseFilePath, parseRepoName, type RepoName } from '../../versioning/ids.ts';
+import { parseCommitRef, parseFileRef } from '../../versioning/refs.ts';
 import {
   jobLine,
   type RawInput,
@@ -27,8 +28,7 @@ import {
   rawInputLines,
   rawInputsOf,
   reportChangeLines,
-} from './narration.ts';
-import { type Report, reportSchema } from './report-schema.ts';
+} from './support-triage-narration.ts';
 
 export interface SupportTriageDemoOptions {
   /** The Strata home to run in (the `.strata` folder); it must hold no repos yet. */
@@ -63,7 +63,8 @@ export interface SupportTriageDemoResult {
 const MESSAGES = parseRepoName('messages');
 const SCORE = parseRepoName('score');
 const REPORT = parseRepoName('report');
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const here = (file: string) =>
+  fileURLToPath(new URL(`../../pipelines/examples/support-triage/${file}`, import.meta.url));
 /** How much of the lineage tree to print: enough to show one re-run and one reused score. */
 const LINEAGE_LINES = 6;
 
@@ -87,7 +88,7 @@ export async function runSupportTriageDemo(
     if (existing.length > 0) {
       throw new Error(
         `the demo needs an empty Strata home, but ${home} already holds ${existing.map((r) => r.name).join(', ')}: ` +
-          'run it on a fresh folder (node pipelines/examples/support-triage/run.ts makes one)',
+          'run it on a fresh folder (node cli/demo/run-support-triage.ts makes one)',
       );
     }
     const messages = supportMessages();

@@ -1,18 +1,16 @@
 /**
  * Writes the demo's forty support messages into a folder, for running the pipeline by hand:
  *
- *   node pipelines/examples/support-triage/write-messages.ts ./messages
- *   node pipelines/examples/support-triage/write-messages.ts ./messages --edited   (also applies the demo's edit)
+ *   node cli/demo/write-support-messages.ts ./messages
+ *   node cli/demo/write-support-messages.ts ./messages --edited   (also applies the demo's edit)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { editedMessage, supportMessages } from './messages.ts';
+import { editedMessage, supportMessages } from '../../pipelines/examples/support-triage/messages.ts';
 
 const [dir, flag] = process.argv.slice(2);
 if (dir === undefined || (flag !== undefined && flag !== '--edited')) {
-  process.stderr.write(
-    'usage: node pipelines/examples/support-triage/write-messages.ts <folder> [--edited]\n',
-  );
+  process.stderr.write('usage: node cli/demo/write-support-messages.ts <folder> [--edited]\n');
   process.exit(2);
 }
 const messages = supportMessages();
