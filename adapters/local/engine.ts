@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { PipelineService } from '../../pipelines/service.ts';
+import type { ChunkHasher } from '../../versioning/content/index.ts';
 import type { EventBus } from '../../versioning/events.ts';
 import type { KvStore, ObjectStore } from '../../versioning/ports.ts';
 import { VersioningService } from '../../versioning/service.ts';
@@ -13,6 +14,7 @@ import { InProcessEventBus } from '../memory/event-bus.ts';
 import { openLocalBackend } from './index.ts';
 import { LocalOrchestrator, type LocalOrchestratorProps } from './local-orchestrator.ts';
 import { ProcessExecutor } from './process-executor.ts';
+import { WorkerChunkHasher } from './worker-chunk-hasher.ts';
 
 /** A bus that can tell when every event published so far has been handled. */
 export interface SettlingEventBus extends EventBus {
@@ -47,12 +49,18 @@ export interface EngineOptions {
    * @default true
    */
   readonly dispatch?: boolean;
+  /** Hashes stored chunks. @default - on the calling thread */
+  readonly hasher?: ChunkHasher;
 }
 
 /** An engine on any pair of stores (tests use the memory adapters). */
 export function createEngine(stores: { objects: ObjectStore; kv: KvStore }, options: EngineOptions): Engine {
   const bus: SettlingEventBus = options.bus ?? new InProcessEventBus();
-  const versioning = new VersioningService({ ...stores, events: bus });
+  const versioning = new VersioningService({
+    ...stores,
+    events: bus,
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+  });
   const executor = new ProcessExecutor({
     scratchDir: options.scratchDir,
     ...(options.hostIsolation ? { hostIsolation: options.hostIsolation } : {}),
@@ -103,8 +111,18 @@ export function openLocalEngine(
 ): Engine {
   const backend = openLocalBackend(home);
   const { busFor, ...rest } = options;
+  // SHA-256 of stored chunks runs on a worker thread, beside the chunker on the main thread;
+  // started on the first file stored, so commands that store nothing pay nothing.
+  let worker: WorkerChunkHasher | undefined;
+  const hasher: ChunkHasher = {
+    digest: (bytes, spans) => {
+      worker ??= new WorkerChunkHasher();
+      return worker.digest(bytes, spans);
+    },
+  };
   const engine = createEngine(backend, {
     scratchDir: join(home, 'scratch'),
+    hasher,
     ...rest,
     ...(busFor ? { bus: busFor(backend.kv) } : {}),
   });
@@ -112,6 +130,7 @@ export function openLocalEngine(
     ...engine,
     close: async () => {
       await engine.close();
+      await worker?.close();
       backend.close();
     },
   };

@@ -1,5 +1,6 @@
 /** What every part of the versioning service shares: the ports and the domain engines on them. */
 
+import type { ChunkHasher } from '../content/index.ts';
 import type { EventBus } from '../events.ts';
 import { CommitGraph } from '../graph/commit-graph.ts';
 import type { KvStore, ObjectStore } from '../ports.ts';
@@ -8,6 +9,8 @@ import { FileIndex } from '../tree/index.ts';
 export interface ServiceDeps {
   readonly objects: ObjectStore;
   readonly kv: KvStore;
+  /** Hashes chunks when files are stored; defaults to hashing on the calling thread. */
+  readonly hasher?: ChunkHasher;
   /** Where CommitFinished events go; none are published without one. */
   readonly events?: EventBus;
   /** Defaults to the system clock; tests pass a fixed one. */
@@ -20,6 +23,7 @@ export interface ServiceContext {
   readonly graph: CommitGraph;
   readonly index: FileIndex;
   readonly events: EventBus | undefined;
+  readonly hasher: ChunkHasher | undefined;
   now(): string;
   nowMs(): number;
   /**
@@ -42,6 +46,7 @@ export function makeContext(deps: ServiceDeps): ServiceContext {
     graph: new CommitGraph(deps.kv),
     index: new FileIndex(deps.objects),
     events: deps.events,
+    hasher: deps.hasher,
     now: () => now().toISOString(),
     nowMs: () => now().getTime(),
     startOrder: () => {

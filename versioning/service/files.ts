@@ -37,7 +37,11 @@ export class Files {
     options: { append?: boolean; onProgress?: (progress: TransferProgress) => void } = {},
   ): Promise<PutResult> {
     const base = options.append ? await this.#writeBase(target) : undefined;
-    const writer = new ContentWriter({ objects: this.#ctx.objects, kv: this.#ctx.kv });
+    const writer = new ContentWriter({
+      objects: this.#ctx.objects,
+      kv: this.#ctx.kv,
+      ...(this.#ctx.hasher ? { hasher: this.#ctx.hasher } : {}),
+    });
     const runs = new DeltaRunWriter(this.#ctx.objects);
     let files = 0;
     let bytes = 0;
