@@ -23,6 +23,7 @@
  * `**` inside a segment that also holds brackets, braces or parentheses.
  */
 import { InvalidArgumentError } from '../../versioning/errors.ts';
+import { splitGlobSegments } from '../../versioning/tree/index.ts';
 
 export interface CaptureGlob {
   readonly pattern: string;
@@ -51,7 +52,7 @@ export function compileCaptureGlob(pattern: string): CaptureGlob {
   if (pattern.includes('\0')) {
     throw new InvalidArgumentError(`invalid glob ${JSON.stringify(pattern)}: patterns may not contain NUL`);
   }
-  const segments = splitSegments(pattern);
+  const segments = splitGlobSegments(pattern);
   const translator = new SegmentTranslator(pattern);
   let source = '';
   if (segments.length === 0) source = '/';
@@ -117,33 +118,6 @@ export function templateGroups(template: string): number[] {
     if (digits !== undefined) numbers.push(Number(digits));
   }
   return numbers;
-}
-
-/**
- * Splits at the '/'s outside brackets and braces, dropping empty segments, exactly as
- * FileIndex.glob does, so a segment here is a segment there.
- */
-function splitSegments(pattern: string): string[] {
-  const segments: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) {
-      current += c + pattern[++i];
-      continue;
-    }
-    if (c === '{' || c === '[') depth++;
-    else if ((c === '}' || c === ']') && depth > 0) depth--;
-    if (c === '/' && depth === 0) {
-      if (current !== '') segments.push(current);
-      current = '';
-    } else {
-      current += c;
-    }
-  }
-  if (current !== '') segments.push(current);
-  return segments;
 }
 
 /** Translates one segment at a time; keeps the group count and divergences across segments. */

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../versioning/errors.ts';
 import { parseBranchName, parseRepoName, type RepoName } from '../../versioning/ids.ts';
-import { compileGlob } from '../../versioning/tree/tree-glob.ts';
+import { compileGlob } from '../../versioning/tree/index.ts';
 import { compileCaptureGlob, templateGroups } from '../datums/glob-capture.ts';
 import { parseCronSchedule } from './cron.ts';
 import {

@@ -44,6 +44,7 @@
 export { FileIndex, type FileIndexOptions } from './file-index.ts';
 export type { NodeStoreStats } from './node-store.ts';
 export type { DiffOptions } from './tree-diff.ts';
+export { compileGlob, splitGlobSegments } from './tree-glob.ts';
 export type { ChildRef } from './tree-node.ts';
 export type { WalkOptions } from './tree-reader.ts';
 export type { TreeShapeOptions } from './tree-shape.ts';

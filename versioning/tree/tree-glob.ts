@@ -146,7 +146,7 @@ export function compileGlob(pattern: string): CompiledGlob {
   if (pattern.includes('\0')) {
     throw new InvalidArgumentError(`invalid glob ${JSON.stringify(pattern)}: patterns may not contain NUL`);
   }
-  const segments = splitSegments(pattern);
+  const segments = splitGlobSegments(pattern);
   let literalDepth = 0;
   while (literalDepth < segments.length && !GLOB_CHARACTERS.test(segments[literalDepth]!)) literalDepth++;
   const segmentMatchers: Matcher[] = [];
@@ -179,7 +179,7 @@ export function compileGlob(pattern: string): CompiledGlob {
  * Splits at the '/'s outside brackets and braces, dropping empty segments, so '{a/b,c}' stays
  * one segment (one that can cross a '/').
  */
-function splitSegments(pattern: string): string[] {
+export function splitGlobSegments(pattern: string): string[] {
   const segments: string[] = [];
   let depth = 0;
   let current = '';
