@@ -21,7 +21,7 @@ import {
   WorkUnitSchema,
 } from '../workflow/job-workflow.ts';
 import { assembleOutput } from './assembly.ts';
-import { readDatumTable, recordDatumResult, writeDatumTable } from './datum-results.ts';
+import { recordDatumResult, writeDatumTable } from './datum-results.ts';
 import { JobFailure, loadJobPlan, planJob } from './job-plan.ts';
 import type { JobStore } from './job-store.ts';
 import { decodeLines } from './unit-codec.ts';
@@ -116,12 +116,6 @@ export class JobTasks {
       ? `stopped: ${String(signal.reason ?? 'stop requested')}`
       : describeError(input.error);
     await failJob(this.#deps, pipeline, job, killed ? 'killed' : 'failure', reason);
-  }
-
-  /** Reads a finished job's datum table (for `list datum`). */
-  async datumTable(pipeline: RepoName, job: CommitSetId) {
-    const record = await this.#deps.jobs.getJob(pipeline, job);
-    return record.datumTable ? readDatumTable(this.#deps.objects, record.datumTable) : [];
   }
 }
 

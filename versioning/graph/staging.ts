@@ -22,7 +22,6 @@ import { treeChangeSchema } from './entry-schema.ts';
 export const RUN_SIZE = 50_000;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Buffers changes and stores them as sorted runs. */
 export class DeltaRunWriter {
@@ -73,26 +72,6 @@ export function sortRun(changes: readonly TreeChange[]): TreeChange[] {
 
 export function encodeRun(changes: readonly TreeChange[]): Uint8Array {
   return encoder.encode(changes.map((change) => JSON.stringify(change)).join('\n'));
-}
-
-export function* decodeRun(key: string, bytes: Uint8Array): Generator<TreeChange> {
-  const text = decoder.decode(bytes);
-  if (text === '') return;
-  let start = 0;
-  while (start <= text.length) {
-    const end = text.indexOf('\n', start);
-    const line = text.slice(start, end < 0 ? text.length : end);
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      throw new CorruptDataError(`staged delta ${key} holds a line that is not JSON`, { cause: error });
-    }
-    const parsed = parseChange(key, json);
-    yield parsed;
-    if (end < 0) break;
-    start = end + 1;
-  }
 }
 
 function parseChange(key: string, json: unknown): TreeChange {

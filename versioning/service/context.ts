@@ -25,7 +25,6 @@ export interface ServiceContext {
   readonly events: EventBus | undefined;
   readonly hasher: ChunkHasher | undefined;
   now(): string;
-  nowMs(): number;
   /**
    * Inverted microseconds since the epoch, 16 digits, strictly decreasing within a process: a
    * key part that lists later commits first, even several started in one millisecond.
@@ -48,7 +47,6 @@ export function makeContext(deps: ServiceDeps): ServiceContext {
     events: deps.events,
     hasher: deps.hasher,
     now: () => now().toISOString(),
-    nowMs: () => now().getTime(),
     startOrder: () => {
       const micros = Math.max(
         Math.floor((performance.timeOrigin + performance.now()) * 1000),
