@@ -30,7 +30,7 @@ import { Dispatcher } from './dispatcher.ts';
 import type { Executor } from './executor.ts';
 import { type DatumResult, jobDatumResults, readDatumResult, readDatumTable } from './jobs/datum-results.ts';
 import { JobStore } from './jobs/job-store.ts';
-import { failJob, JobTasks } from './jobs/job-tasks.ts';
+import { JobTasks } from './jobs/job-tasks.ts';
 import { type JobRecord, type PipelineRecord, terminalJobStates } from './jobs/records.ts';
 import type { JobOrchestrator } from './orchestrator.ts';
 import { PipelineRegistry } from './registry.ts';
@@ -42,7 +42,7 @@ export interface PipelineServiceDeps {
   readonly events: EventBus;
   readonly executor: Executor;
   /** Builds the orchestrator that runs job workflows with these tasks. */
-  readonly orchestrator: (tasks: JobTasks, jobs: JobStore) => JobOrchestrator;
+  readonly orchestrator: (tasks: JobTasks) => JobOrchestrator;
   readonly now?: () => Date;
   /** Subscribe the dispatcher to the bus, so commits fire jobs here. @default true */
   readonly dispatch?: boolean;
@@ -105,7 +105,7 @@ export class PipelineService {
       signalFor: (pipeline, job) => this.dispatcher.signalFor(pipeline, job),
       now: () => now().toISOString(),
     });
-    this.dispatcher.attach(deps.orchestrator(this.tasks, this.jobs));
+    this.dispatcher.attach(deps.orchestrator(this.tasks));
     this.#unsubscribe =
       deps.dispatch === false
         ? () => {}
@@ -215,13 +215,7 @@ export class PipelineService {
     const record = await this.jobs.getJob(pipeline, job);
     if (terminalJobStates.has(record.state)) return record;
     if (!this.dispatcher.stop(pipeline, job, 'stopped by user')) {
-      await failJob(
-        { jobs: this.jobs, versioning: this.#deps.versioning, now: () => new Date().toISOString() },
-        pipeline,
-        job,
-        'killed',
-        'stopped by user',
-      );
+      await this.tasks.fail(pipeline, job, 'killed', 'stopped by user');
     }
     return this.waitJob(pipeline, job);
   }

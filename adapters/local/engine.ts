@@ -71,11 +71,9 @@ export function createEngine(stores: { objects: ObjectStore; kv: KvStore }, opti
     events: bus,
     dispatch: options.dispatch ?? true,
     executor,
-    orchestrator: (tasks, jobs) =>
+    orchestrator: (tasks) =>
       new LocalOrchestrator({
         tasks,
-        jobs,
-        versioning,
         ...(options.onJobEvent ? { onEvent: options.onJobEvent } : {}),
       }),
   });

@@ -3,17 +3,12 @@
  * LocalWorkflowEngine), with each task state mapped to the domain's JobTasks.
  */
 
-import type { JobStore } from '../../pipelines/jobs/job-store.ts';
 import type { JobTasks } from '../../pipelines/jobs/job-tasks.ts';
-import { failJob } from '../../pipelines/jobs/job-tasks.ts';
 import type { JobKey, JobOrchestrator } from '../../pipelines/orchestrator.ts';
-import type { VersioningService } from '../../versioning/service.ts';
 import { LocalWorkflowEngine, type WorkflowEvent } from './workflow-engine.ts';
 
 export interface LocalOrchestratorProps {
   readonly tasks: JobTasks;
-  readonly jobs: JobStore;
-  readonly versioning: VersioningService;
   /** Each state transition of each job, for progress output. */
   readonly onEvent?: (job: JobKey, event: WorkflowEvent) => void;
 }
@@ -55,8 +50,7 @@ export class LocalOrchestrator implements JobOrchestrator {
         : outcome.status === 'aborted'
           ? `stopped: ${String(signal.reason ?? 'stop requested')}`
           : 'the job timed out';
-    await failJob(
-      { jobs: this.#props.jobs, versioning: this.#props.versioning, now: () => new Date().toISOString() },
+    await this.#props.tasks.fail(
       job.pipeline,
       job.job,
       outcome.status === 'failed' ? 'failure' : 'killed',

@@ -115,7 +115,12 @@ export class JobTasks {
     const reason = killed
       ? `stopped: ${String(signal.reason ?? 'stop requested')}`
       : describeError(input.error);
-    await failJob(this.#deps, pipeline, job, killed ? 'killed' : 'failure', reason);
+    await this.fail(pipeline, job, killed ? 'killed' : 'failure', reason);
+  }
+
+  /** Ends a job that did not reach MarkFailed (stopped, timed out, or stopped from another process). */
+  fail(pipeline: RepoName, job: CommitSetId, state: 'failure' | 'killed', reason: string) {
+    return failJob(this.#deps, pipeline, job, state, reason);
   }
 }
 
