@@ -10,7 +10,7 @@ import { ContentReader, ContentWriter } from '../content/index.ts';
 import { InvalidArgumentError, NotFoundError } from '../errors.ts';
 import type { ResolvedCommit } from '../graph/commit-graph.ts';
 import { DeltaRunWriter } from '../graph/staging.ts';
-import { type CommitId, type FilePath, joinPath, type ObjectHash } from '../ids.ts';
+import { type CommitId, type FilePath, joinPath, type ObjectHash, type RepoName } from '../ids.ts';
 import type { ByteRange } from '../ports.ts';
 import { type CommitRef, type FileRef, formatCommitRef } from '../refs.ts';
 import { dirPrefix, type FileEntry, type TreeChange, type TreeItem } from '../tree/types.ts';
@@ -18,6 +18,7 @@ import type { Commits } from './commits.ts';
 import type { ServiceContext } from './context.ts';
 
 interface View {
+  readonly repo: RepoName;
   readonly commit: CommitId;
   readonly root: ObjectHash;
 }
@@ -143,10 +144,15 @@ export class Files {
 
   async *diff(newRef: FileRef, oldRef?: FileRef): AsyncGenerator<FileDiff> {
     const resolved = await this.#ctx.graph.resolve(newRef);
-    const after = { commit: resolved.commit.id, root: await this.#commits.viewRoot(resolved) };
+    const after = {
+      repo: resolved.commit.repo,
+      commit: resolved.commit.id,
+      root: await this.#commits.viewRoot(resolved),
+    };
     const before = oldRef
       ? await this.#view(oldRef)
       : {
+          repo: resolved.commit.repo,
           commit: resolved.commit.parent ?? resolved.commit.id,
           root: await this.#commits.parentRoot(resolved.commit),
         };
@@ -186,12 +192,14 @@ export class Files {
    * What a write to `target` would see now: the open commit, or the branch head it builds on;
    * `commit` is null for a branch that a write would create.
    */
-  async #writeBase(target: CommitRef): Promise<{ commit: CommitId | null; root: ObjectHash }> {
+  async #writeBase(
+    target: CommitRef,
+  ): Promise<{ repo: RepoName; commit: CommitId | null; root: ObjectHash }> {
     if (target.base.kind === 'branch' && target.ancestors === 0) {
       const branch = await this.#ctx.graph.findBranch(target.repo, target.base.branch);
       if (!branch) {
         await this.#ctx.graph.getRepo(target.repo);
-        return { commit: null, root: await this.#ctx.index.emptyRoot() };
+        return { repo: target.repo, commit: null, root: await this.#ctx.index.emptyRoot() };
       }
     }
     return this.#view(target);
@@ -199,18 +207,24 @@ export class Files {
 
   async #view(ref: CommitRef): Promise<View> {
     const resolved = await this.#ctx.graph.resolve(ref);
-    return { commit: resolved.commit.id, root: await this.#commits.viewRoot(resolved) };
+    return { repo: ref.repo, commit: resolved.commit.id, root: await this.#commits.viewRoot(resolved) };
   }
 
-  async #stat(view: { commit: CommitId | null; root: ObjectHash }, path: FilePath): Promise<TreeItem> {
+  async #stat(
+    view: { repo: RepoName; commit: CommitId | null; root: ObjectHash },
+    path: FilePath,
+  ): Promise<TreeItem> {
     if (path === '/') {
       const summary = await this.#ctx.index.summary(view.root);
       return { type: 'dir', path, fileCount: summary.fileCount, totalBytes: summary.totalBytes };
     }
     const item = await this.#ctx.index.stat(view.root, path);
     if (!item) {
+      if (!view.commit)
+        throw new NotFoundError(`file ${path} not found: the branch has no commits in ${view.repo} yet`);
+      const dir = path.slice(0, path.lastIndexOf('/')) || '/';
       throw new NotFoundError(
-        `file ${path} not found in ${view.commit ? `commit ${view.commit}` : 'the new branch'}`,
+        `file ${path} not found in ${view.repo}@${view.commit}; see what is there with 'strata list file ${view.repo}@${view.commit}:${dir}'`,
       );
     }
     return item;
