@@ -1,0 +1,65 @@
+/**
+ * SDK clients for the AWS adapters, configured the same way for every service.
+ *
+ * Credentials and region come from the standard AWS SDK chain (environment, shared config and
+ * credentials files, `AWS_PROFILE`, SSO, container and instance roles), and the endpoint from
+ * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` when set — so one binary talks to AWS,
+ * LocalStack or the test emulators. What this module adds is what a production adapter needs on
+ * top: a connection timeout short enough that an unreachable endpoint fails in seconds instead of
+ * hanging, adaptive retries so that a throttled burst (503 SlowDown,
+ * ProvisionedThroughputExceeded) completes, and path-style S3 addressing for custom endpoints.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface AwsClientOptions {
+  /** @default - the SDK chain (`AWS_REGION`, the profile's region) */
+  readonly region?: string;
+  /** A custom endpoint (LocalStack, an emulator). @default - the SDK chain, then AWS itself */
+  readonly endpoint?: string;
+  /** A named profile from the shared config files. @default - the SDK chain (`AWS_PROFILE`) */
+  readonly profile?: string;
+  /** Static credentials (emulators). @default - the SDK chain */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * Attempts per request, counting the first. Throttling backs off adaptively between them.
+   * @default 10
+   */
+  readonly maxAttempts?: number;
+  /** How long to wait for a TCP connection before the attempt fails. @default 3000 */
+  readonly connectionTimeoutMs?: number;
+  /** How long a request may go without the socket receiving data. @default 60000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The configuration every client shares. */
+export function awsClientConfig(options: AwsClientOptions = {}) {
+  return {
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts ?? 10,
+    retryMode: 'adaptive',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 60_000,
+    }),
+  } as const;
+}
+
+export function createS3Client(options: AwsClientOptions = {}): S3Client {
+  // Custom endpoints (LocalStack, emulators) serve buckets by path, not by virtual host name.
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return new S3Client({ ...awsClientConfig(options), forcePathStyle: endpoint !== undefined });
+}
+
+export function createDynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient(awsClientConfig(options));
+}
+
+export function createEventBridgeClient(options: AwsClientOptions = {}): EventBridgeClient {
+  return new EventBridgeClient(awsClientConfig(options));
+}
