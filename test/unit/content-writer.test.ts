@@ -185,12 +185,13 @@ describe('ContentWriter', () => {
     const objects = new MemoryObjectStore();
     const kv = new MemoryKvStore();
     const data = randomStream('dedup sessions', 30_000);
-    const first = new ContentWriter({ objects, kv, ...smallProps });
+    // Every chunk indexed, the file's short tail too (see the indexMinBytes tests below).
+    const first = new ContentWriter({ objects, kv, ...smallProps, indexMinBytes: 0 });
     const original = await first.write(pieces(data));
     await first.flush();
     const bytesBefore = objects.stats.bytesWritten;
 
-    const second = new ContentWriter({ objects, kv, ...smallProps });
+    const second = new ContentWriter({ objects, kv, ...smallProps, indexMinBytes: 0 });
     const again = await second.write(pieces(data, 999));
     await second.flush();
 
@@ -203,7 +204,7 @@ describe('ContentWriter', () => {
   });
 
   it('stores packs only at flush or when full, and writes index entries after their pack', async () => {
-    const { objects, kv, writer } = setup();
+    const { objects, kv, writer } = setup({ indexMinBytes: 0 });
 
     const content = await writer.write([Buffer.from('not yet stored')]);
     const ref = refsOf(content)[0]!;
@@ -232,7 +233,7 @@ describe('ContentWriter', () => {
   });
 
   it('stores a chunk again when its index entry is unusable, and repairs the entry', async () => {
-    const { kv, writer } = setup();
+    const { kv, writer } = setup({ indexMinBytes: 0 });
     const id = parseChunkId(sha256(Buffer.from('indexed badly')));
     await kv.putMany([{ key: chunkIndexKey(id), value: '{"pack":"nope"}' }]);
 
@@ -314,13 +315,45 @@ describe('ContentWriter', () => {
     await expect(clashing.flush()).rejects.toThrow(ConflictError);
   });
 
+  it('gives chunks shorter than indexMinBytes no index entry, never looks them up, and stores repeats in a session once', async () => {
+    const objects = new MemoryObjectStore();
+    const kv = new MemoryKvStore();
+    const tiny = Buffer.from('a small file, shorter than the minimum chunk');
+    const first = new ContentWriter({ objects, kv, ...smallProps });
+    const original = await first.write([tiny]);
+    const repeat = await first.write([tiny]);
+    await first.flush();
+
+    const second = new ContentWriter({ objects, kv, ...smallProps });
+    const later = await second.write([tiny]);
+    await second.flush();
+
+    expect(tiny.length).toBeLessThan(smallProps.chunking.minSize);
+    expect(first.stats).toMatchObject({ newChunks: 1, reusedChunks: 1 });
+    expect(refsOf(repeat)).toEqual(refsOf(original));
+    expect(second.stats.newChunks).toBe(1);
+    expect(kv.stats).toMatchObject({ getManys: 0, putManys: 0 });
+    expect((await kv.scan('chunk/')).items).toEqual([]);
+    expect(await readBack(objects, later)).toEqual(tiny);
+  });
+
+  it('indexes a chunk of exactly the minimum chunk size by default, and not one byte less', async () => {
+    const { kv, writer } = setup();
+    const atMinimum = await writer.write([randomStream('at minimum', smallProps.chunking.minSize)]);
+    const belowMinimum = await writer.write([randomStream('below minimum', smallProps.chunking.minSize - 1)]);
+    await writer.flush();
+
+    expect(await kv.get(chunkIndexKey(refsOf(atMinimum)[0]!.id))).toBeDefined();
+    expect(await kv.get(chunkIndexKey(refsOf(belowMinimum)[0]!.id))).toBeUndefined();
+  });
+
   it('leaves a pack without index entries, never the reverse, when the index write fails', async () => {
     const objects = new MemoryObjectStore();
     const kv = new MemoryKvStore();
     kv.putMany = async () => {
       throw new UnavailableError('table unreachable');
     };
-    const writer = new ContentWriter({ objects, kv, ...smallProps });
+    const writer = new ContentWriter({ objects, kv, ...smallProps, indexMinBytes: 0 });
     const content = await writer.write([Buffer.from('orphan')]);
 
     await expect(writer.flush()).rejects.toThrow('table unreachable');

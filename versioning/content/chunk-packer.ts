@@ -1,7 +1,8 @@
 /**
  * Places new chunks into packs and stores each full pack, then its chunk index entries (pack
  * first, index second). Remembers every chunk it placed until the index knows it, so a chunk
- * placed twice in one session is stored once even before its pack is stored.
+ * placed twice in one session is stored once even before its pack is stored. Chunks shorter than
+ * `indexMinBytes` get no index entry (see ContentWriterProps.indexMinBytes).
  *
  * Memory: the pack being filled plus `concurrentStores` packs being stored (briefly one more,
  * until the writer that sealed it reaches `waitForRoom`).
@@ -29,6 +30,7 @@ export class ChunkPacker {
   readonly #packSize: number;
   readonly #concurrentStores: number;
   readonly #counters: PackCounters;
+  readonly #indexMinBytes: number;
   #pack: PackBuilder | undefined;
   /** Stores under way; each removes itself when done and never rejects. */
   readonly #storing = new Set<Promise<void>>();
@@ -42,13 +44,14 @@ export class ChunkPacker {
   constructor(
     objects: ObjectStore,
     kv: KvStore,
-    options: { packSize: number; concurrentStores: number; counters: PackCounters },
+    options: { packSize: number; concurrentStores: number; counters: PackCounters; indexMinBytes: number },
   ) {
     this.#objects = objects;
     this.#kv = kv;
     this.#packSize = options.packSize;
     this.#concurrentStores = options.concurrentStores;
     this.#counters = options.counters;
+    this.#indexMinBytes = options.indexMinBytes;
   }
 
   /** Where the chunk is, if this session placed it or met it in the index (and still remembers). */
@@ -125,9 +128,12 @@ export class ChunkPacker {
     this.#counters.packsWritten++;
     this.#counters.packBytesWritten += bytes.length;
     const refs = pack.refs;
-    await this.#kv.putMany(
-      refs.map((ref) => ({ key: chunkIndexKey(ref.id), value: encodeChunkLocation(ref) })),
-    );
+    const indexed = refs.filter((ref) => ref.length >= this.#indexMinBytes);
+    if (indexed.length > 0) {
+      await this.#kv.putMany(
+        indexed.map((ref) => ({ key: chunkIndexKey(ref.id), value: encodeChunkLocation(ref) })),
+      );
+    }
     for (const ref of refs) {
       if (this.#unindexed.get(ref.id) === ref) this.#unindexed.delete(ref.id);
       this.remember(ref);

@@ -1,12 +1,13 @@
 /**
  * ContentWriter: a session that stores many files' bytes, de-duplicated against everything ever
- * stored, and packed so that many small files share one object.
+ * stored (chunks below `indexMinBytes`: against this session only), and packed so that many small
+ * files share one object.
  *
  * For each file: the chunker cuts the stream; chunks are copied into batches of up to 100; each
- * batch is hashed (ChunkHasher) and looked up in the chunk index with one `getMany` while the
- * next batch is being cut; then, in file order, each chunk is either found (this session placed
- * it, or the index knows it) or placed into the current pack. Full packs are stored while the
- * next fills (ChunkPacker).
+ * batch is hashed (ChunkHasher) and its indexable chunks are looked up in the chunk index with
+ * one `getMany` while the next batch is being cut; then, in file order, each chunk is either
+ * found (this session placed it, or the index knows it) or placed into the current pack. Full
+ * packs are stored while the next fills (ChunkPacker).
  *
  * DURABILITY RULE: a StoredContent returned by `write` may point into a pack that is not stored
  * yet. Call `flush()` and let it resolve before persisting any entry that holds it; a StoredContent
@@ -41,6 +42,15 @@ export interface ContentWriterProps {
   readonly inlineChunkLimit?: number;
   /** @default DEFAULT_CHUNK_LISTS */
   readonly chunkLists?: ChunkListParams;
+  /**
+   * Chunks shorter than this are de-duplicated within the session only: they get no entry in the
+   * global chunk index and are not looked up in it. Such a chunk is a whole small file or the
+   * tail of a large one, and its entry would cost more than storing its bytes again: one KV write
+   * when stored and one read whenever it is written again (on DynamoDB, 1,000 small files would
+   * cost 1,000 write units and 1,000 reads instead of a handful of batched requests). Pachyderm
+   * likewise de-duplicates chunks, not small files. @default - the chunker's minimum chunk size
+   */
+  readonly indexMinBytes?: number;
   /**
    * `write` calls that run at once (more wait their turn); each holds about 2 × 4 MiB of batches.
    * Concurrent writes overlap one file's index lookups with another's chunking. @default 4
@@ -95,6 +105,7 @@ export class ContentWriter {
   readonly #chunking: ChunkingParams;
   readonly #hasher: ChunkHasher;
   readonly #inlineChunkLimit: number;
+  readonly #indexMinBytes: number;
   readonly #chunkLists: ChunkListParams;
   readonly #packer: ChunkPacker;
   readonly #writeSlots: Slots;
@@ -122,12 +133,14 @@ export class ContentWriter {
       wholeNumberProp('ContentWriter', name, value, fallback, least);
     this.#inlineChunkLimit = prop('inlineChunkLimit', props.inlineChunkLimit, DEFAULT_INLINE_CHUNK_LIMIT, 0);
     this.#chunkLists = parseChunkListParams(props.chunkLists ?? DEFAULT_CHUNK_LISTS);
+    this.#indexMinBytes = prop('indexMinBytes', props.indexMinBytes, this.#chunking.minSize, 0);
     this.#writeSlots = new Slots(prop('concurrentWrites', props.concurrentWrites, 4, 1));
     this.#batchCapacity = Math.max(BATCH_BYTES, this.#chunking.maxSize);
     this.#packer = new ChunkPacker(props.objects, props.kv, {
       packSize: prop('packSize', props.packSize, DEFAULT_PACK_SIZE, 1024),
       concurrentStores: prop('concurrentPackStores', props.concurrentPackStores, 1, 1),
       counters: this.#stats,
+      indexMinBytes: this.#indexMinBytes,
     });
   }
 
@@ -195,7 +208,7 @@ export class ContentWriter {
     return file.finish();
   }
 
-  /** Hashes a batch and asks the index about the chunks this session has not placed. */
+  /** Hashes a batch and asks the index about the indexable chunks this session has not placed. */
   async #resolve(batch: ChunkBatch): Promise<ResolvedBatch> {
     const digests = await this.#hasher.digest(batch.filled, batch.spans);
     if (digests.length !== batch.count * DIGEST_BYTES) {
@@ -205,7 +218,8 @@ export class ContentWriter {
     const ids = batch.spans.map((_, i) => parseChunkId(hex.slice(i * 64, i * 64 + 64)));
     const unknown = new Map<ChunkId, number>();
     ids.forEach((id, i) => {
-      if (this.#packer.locate(id) === undefined) unknown.set(id, batch.spans[i]!.length);
+      const length = batch.spans[i]!.length;
+      if (length >= this.#indexMinBytes && this.#packer.locate(id) === undefined) unknown.set(id, length);
     });
     const lookup = await lookupChunks(this.#kv, [...unknown.keys()], [...unknown.values()]);
     this.#stats.indexEntriesUnusable += lookup.unusable;
