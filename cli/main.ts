@@ -2,9 +2,11 @@
  * The `strata` command line: builds the command tree, runs one command, and turns any failure
  * into a message and an exit code (cli/errors.ts). Started by bin/strata.js.
  */
+import { registerAwsCommands } from './commands/aws.ts';
 import { registerBranchCommands } from './commands/branch.ts';
 import { registerCommitCommands } from './commands/commit.ts';
 import { registerCommitSetCommands } from './commands/commitset.ts';
+import { registerContextCommands } from './commands/context.ts';
 import { registerDatumCommands } from './commands/datum.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFileCommands } from './commands/file.ts';
@@ -30,7 +32,9 @@ export function buildProgram() {
   registerJobCommands(program);
   registerDatumCommands(program);
   registerCommitSetCommands(program);
+  registerContextCommands(program);
   registerLocalCommands(program);
+  registerAwsCommands(program);
   registerVersionCommand(program);
   registerDemoCommand(program);
   return finishProgram(program);

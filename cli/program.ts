@@ -22,6 +22,7 @@ const VERBS: Readonly<Record<string, string>> = {
   glob: 'Find files by a glob pattern',
   diff: 'Show what changed between two commits',
   copy: 'Copy files between repos or paths without copying bytes',
+  use: 'Make a context the active one',
 };
 
 /** Help groups in the order shown; a noun not listed here gets a group of its own before 'Other'. */
@@ -34,13 +35,16 @@ const GROUPS: readonly (readonly [string, string])[] = [
   ['job', 'Jobs'],
   ['datum', 'Datums'],
   ['commitset', 'Commit sets and lineage'],
+  ['context', 'Contexts (which backend: embedded or AWS)'],
   ['up', 'Local engine'],
+  ['init', 'AWS'],
 ];
 const OTHER: readonly [string, string] = ['other', 'Other'];
 
 /** The order of commands inside a help group: a workflow's order, not the alphabet's. */
 const VERB_ORDER = [
   'create',
+  'use',
   'update',
   'start',
   'stop',
@@ -150,7 +154,8 @@ function formatTopLevelHelp(program: Command, helper: Help): string {
     'References:',
     '  repo@branch   repo@<commit-id>   repo@branch^ (parent)   repo@branch^3   repo@ref:/path',
     '',
-    `Data lives in $STRATA_HOME (default ./.strata). Every list and inspect command takes --json.`,
+    `Data lives in the context chosen by --context or $STRATA_CONTEXT, else the active one, else in`,
+    `$STRATA_HOME (default ./.strata). Every list and inspect command takes --json.`,
     `Run '${program.name()} <verb> <noun> --help' for a command's options and an example.`,
     '',
   );
@@ -161,8 +166,13 @@ function formatTopLevelHelp(program: Command, helper: Help): string {
 export function createProgram(): Command {
   const program = new Command('strata')
     .description(
-      'Strata: versioned data repositories, data-driven pipelines and lineage, with pachctl-style commands, on the embedded backend.',
+      'Strata: versioned data repositories, data-driven pipelines and lineage, with pachctl-style commands, on the embedded backend or on AWS (S3 + DynamoDB).',
     )
+    .option('--context <name>', 'run on this context instead of the active one (also: $STRATA_CONTEXT)')
+    .hook('preAction', (command) => {
+      const context: unknown = command.opts().context;
+      if (typeof context === 'string') process.env.STRATA_CONTEXT = context;
+    })
     .exitOverride()
     .configureOutput({
       outputError: (message, write) => write(message.replace(/^error: /, 'strata: ')),

@@ -1,7 +1,9 @@
 /** `strata local up`: the long-running local engine. */
 import type { Command } from 'commander';
 import { positiveInteger } from '../args.ts';
+import { InvalidArgumentError } from '../../versioning/errors.ts';
 import { strataHome } from '../backend.ts';
+import { resolveContext } from '../contexts.ts';
 import { withExample } from '../program.ts';
 
 export function registerLocalCommands(program: Command): void {
@@ -14,6 +16,12 @@ export function registerLocalCommands(program: Command): void {
       )
       .option('--poll <ms>', 'how often the ingest folder is scanned', positiveInteger, 1000)
       .action(async (options: { poll: number }) => {
+        const { name, context } = resolveContext(strataHome);
+        if (context.backend !== 'local') {
+          throw new InvalidArgumentError(
+            `strata local up runs the embedded backend, and context ${name} is on AWS: pass --context of a local context, or \`strata use context default\``,
+          );
+        }
         const { runLocalDaemon } = await import('../../adapters/local/local-daemon.ts');
         const controller = new AbortController();
         const stop = () => controller.abort('stopped by signal');
@@ -21,7 +29,7 @@ export function registerLocalCommands(program: Command): void {
         process.once('SIGTERM', stop);
         process.once('SIGINT', () => process.once('SIGINT', () => process.exit(130)));
         await runLocalDaemon({
-          home: strataHome(),
+          home: context.home,
           signal: controller.signal,
           pollMs: options.poll,
           log: {

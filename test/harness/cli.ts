@@ -58,7 +58,15 @@ export class StrataCli {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [STRATA_BIN, ...args], {
         cwd: options.cwd ?? this.dir,
-        env: { ...process.env, STRATA_HOME: this.home, STRATA_DEBUG: '', ...options.env },
+        env: {
+          ...process.env,
+          STRATA_HOME: this.home,
+          // Never the developer's own contexts: a config file of the test's own, none at first.
+          STRATA_CONFIG: join(this.dir, 'config.json'),
+          STRATA_CONTEXT: '',
+          STRATA_DEBUG: '',
+          ...options.env,
+        },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];

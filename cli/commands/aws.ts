@@ -1,0 +1,42 @@
+/** `strata aws init`: create the bucket and the table an AWS context names. */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../versioning/errors.ts';
+import { strataHome } from '../backend.ts';
+import { resolveContext } from '../contexts.ts';
+import { writeJson, writeLine } from '../format.ts';
+import { withExample } from '../program.ts';
+
+export function registerAwsCommands(program: Command): void {
+  const aws = program.command('aws').description('The AWS backend');
+  withExample(
+    aws
+      .command('init')
+      .summary("Create the context's S3 bucket and DynamoDB table if missing")
+      .description(
+        "Create the context's S3 bucket and DynamoDB table when they are missing (existing ones are left as they are). Needs s3:CreateBucket and dynamodb:CreateTable; deploying the Strata CDK stack is the alternative.",
+      )
+      .option('--json', 'print {bucket: {name, created}, table: {name, created}} as JSON')
+      .action(async (options: { json?: boolean }) => {
+        const { name, context } = resolveContext(strataHome);
+        if (context.backend !== 'aws') {
+          throw new InvalidArgumentError(
+            `context ${name ?? '(none: the embedded backend)'} is not an AWS context: pass --context <name> of one made with \`strata create context <name> --bucket … --table …\``,
+          );
+        }
+        const { initAwsBackend } = await import('../../adapters/aws/backend.ts');
+        const { backend: _, ...settings } = context;
+        const result = await initAwsBackend(settings);
+        if (options.json) {
+          writeJson(result);
+          return;
+        }
+        for (const [kind, item] of [
+          ['bucket', result.bucket],
+          ['table', result.table],
+        ] as const) {
+          writeLine(`${kind} ${item.name}: ${item.created ? 'created' : 'exists'}`);
+        }
+      }),
+    'strata aws init --context dev',
+  );
+}
