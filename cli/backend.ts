@@ -47,7 +47,8 @@ async function openAwsContext(context: AwsContext): Promise<Engine> {
 }
 
 function reportJobStart(job: { pipeline: string; job: string }, event: { type: string }): void {
-  if (event.type === 'ExecutionStarted') process.stderr.write(`strata: job ${job.pipeline}@${job.job} started\n`);
+  if (event.type === 'ExecutionStarted')
+    process.stderr.write(`strata: job ${job.pipeline}@${job.job} started\n`);
 }
 
 async function openEmbeddedEngine(home: string): Promise<Engine> {

@@ -132,7 +132,9 @@ export function parseTableName(text: string): string {
 
 export function parseRegion(text: string): string {
   if (!REGION.test(text)) {
-    throw new InvalidArgumentError(`invalid AWS region ${JSON.stringify(text)}: give a region name such as us-east-1`);
+    throw new InvalidArgumentError(
+      `invalid AWS region ${JSON.stringify(text)}: give a region name such as us-east-1`,
+    );
   }
   return text;
 }
@@ -142,10 +144,14 @@ export function parseEndpoint(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new InvalidArgumentError(`invalid endpoint ${JSON.stringify(text)}: give a URL such as http://localhost:4566`);
+    throw new InvalidArgumentError(
+      `invalid endpoint ${JSON.stringify(text)}: give a URL such as http://localhost:4566`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError(`invalid endpoint ${JSON.stringify(text)}: use an http:// or https:// URL`);
+    throw new InvalidArgumentError(
+      `invalid endpoint ${JSON.stringify(text)}: use an http:// or https:// URL`,
+    );
   }
   return text;
 }

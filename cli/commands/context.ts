@@ -57,7 +57,8 @@ function contextFromOptions(options: CreateOptions): Context {
   if (options.backend !== 'aws') {
     throw new InvalidArgumentError(`invalid --backend ${JSON.stringify(options.backend)}: use aws or local`);
   }
-  if (options.home !== undefined) throw new InvalidArgumentError('--home only applies to --backend local, not aws');
+  if (options.home !== undefined)
+    throw new InvalidArgumentError('--home only applies to --backend local, not aws');
   if (options.bucket === undefined || options.table === undefined) {
     throw new InvalidArgumentError('--backend aws needs --bucket <name> and --table <name>');
   }
@@ -114,14 +115,19 @@ export function registerContextCommands(program: Command): void {
       .option('--profile <name>', 'aws: a named profile from ~/.aws/config')
       .option('--endpoint <url>', 'aws: a custom endpoint for every service (LocalStack, emulators)')
       .option('--prefix <text>', 'aws: start every object key with this')
-      .option('--event-bus <name>', 'aws: publish commit events to this EventBridge bus; jobs then run in AWS')
+      .option(
+        '--event-bus <name>',
+        'aws: publish commit events to this EventBridge bus; jobs then run in AWS',
+      )
       .option('--home <dir>', 'local: the folder (default: $STRATA_HOME or ./.strata)')
       .option('--use', 'also make it the active context')
       .option('--overwrite', 'replace a context of the same name')
       .action((nameText: string, options: CreateOptions) => {
         const name = parseContextName(nameText);
         if (name === DEFAULT_CONTEXT) {
-          throw new InvalidArgumentError(`context name ${JSON.stringify(name)} is reserved for $STRATA_HOME: pick another`);
+          throw new InvalidArgumentError(
+            `context name ${JSON.stringify(name)} is reserved for $STRATA_HOME: pick another`,
+          );
         }
         const context = contextFromOptions(options);
         const config = readConfig();
@@ -134,7 +140,8 @@ export function registerContextCommands(program: Command): void {
           ...(options.use ? { active: name } : {}),
         });
         writeLine(`created context ${name}: ${describeContext(context)}${options.use ? ' (active)' : ''}`);
-        if (context.backend === 'aws') writeLine(`create its bucket and table, if new, with: strata aws init --context ${name}`);
+        if (context.backend === 'aws')
+          writeLine(`create its bucket and table, if new, with: strata aws init --context ${name}`);
       }),
     'strata create context dev --bucket my-strata-data --table strata --region eu-west-1 --use',
     'strata create context emu --bucket strata --table strata --endpoint http://localhost:4566',
@@ -196,11 +203,14 @@ export function registerContextCommands(program: Command): void {
       .action((nameText: string | undefined, options: { json?: boolean }) => {
         const config = readConfig();
         const resolved =
-          nameText === undefined ? resolveContext(strataHome) : { name: parseContextName(nameText), context: undefined };
+          nameText === undefined
+            ? resolveContext(strataHome)
+            : { name: parseContextName(nameText), context: undefined };
         const name = resolved.name ?? DEFAULT_CONTEXT;
         const context =
           resolved.context ?? config.contexts[name] ?? throwUnknown(name, Object.keys(config.contexts));
-        const active = resolved.name === config.active || (resolved.name === undefined && config.active === undefined);
+        const active =
+          resolved.name === config.active || (resolved.name === undefined && config.active === undefined);
         if (options.json) {
           writeJson({ name, active, ...context });
           return;

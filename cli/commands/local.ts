@@ -1,7 +1,7 @@
 /** `strata local up`: the long-running local engine. */
 import type { Command } from 'commander';
-import { positiveInteger } from '../args.ts';
 import { InvalidArgumentError } from '../../versioning/errors.ts';
+import { positiveInteger } from '../args.ts';
 import { strataHome } from '../backend.ts';
 import { resolveContext } from '../contexts.ts';
 import { withExample } from '../program.ts';

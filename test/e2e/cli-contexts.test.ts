@@ -83,17 +83,27 @@ describe('strata context commands', () => {
     await cli.ok(['use', 'context', 'default']);
     const onHome = await cli.ok(['list', 'repo', '--json']);
 
-    expect(JSON.parse(onOther.stdout).map((repo: { name: string }) => repo.name).sort()).toEqual([
-      'also-elsewhere',
-      'elsewhere',
-    ]);
+    expect(
+      JSON.parse(onOther.stdout)
+        .map((repo: { name: string }) => repo.name)
+        .sort(),
+    ).toEqual(['also-elsewhere', 'elsewhere']);
     expect(JSON.parse(onHome.stdout)).toEqual([]);
   });
 
   it.each([
-    [['create', 'context', 'x', '--bucket', 'Bad_Bucket', '--table', 'meta'], /invalid S3 bucket name "Bad_Bucket"/],
-    [['create', 'context', 'x', '--bucket', 'good-bucket'], /--backend aws needs --bucket <name> and --table <name>/],
-    [['create', 'context', 'x', '--bucket', 'good-bucket', '--table', 'ab'], /invalid DynamoDB table name "ab"/],
+    [
+      ['create', 'context', 'x', '--bucket', 'Bad_Bucket', '--table', 'meta'],
+      /invalid S3 bucket name "Bad_Bucket"/,
+    ],
+    [
+      ['create', 'context', 'x', '--bucket', 'good-bucket'],
+      /--backend aws needs --bucket <name> and --table <name>/,
+    ],
+    [
+      ['create', 'context', 'x', '--bucket', 'good-bucket', '--table', 'ab'],
+      /invalid DynamoDB table name "ab"/,
+    ],
     [
       ['create', 'context', 'x', '--bucket', 'good-bucket', '--table', 'meta', '--region', 'mars'],
       /invalid AWS region "mars"/,
@@ -102,7 +112,10 @@ describe('strata context commands', () => {
       ['create', 'context', 'x', '--bucket', 'good-bucket', '--table', 'meta', '--endpoint', 'ftp://host'],
       /invalid endpoint "ftp:\/\/host"/,
     ],
-    [['create', 'context', 'x', '--backend', 'local', '--bucket', 'b'], /--bucket only apply to --backend aws/],
+    [
+      ['create', 'context', 'x', '--backend', 'local', '--bucket', 'b'],
+      /--bucket only apply to --backend aws/,
+    ],
     [['create', 'context', 'x', '--backend', 'gcs'], /invalid --backend "gcs": use aws or local/],
     [['create', 'context', 'default', '--backend', 'local'], /reserved/],
     [['create', 'context', '-bad', '--backend', 'local'], /invalid context name|unknown option/],
@@ -124,14 +137,24 @@ describe('strata context commands', () => {
     await cli.ok(['create', 'context', 'dev', '--bucket', 'first-bucket', '--table', 'meta']);
     const before = await configText();
 
-    const refused = await cli.run(['create', 'context', 'dev', '--bucket', 'second-bucket', '--table', 'meta']);
+    const refused = await cli.run([
+      'create',
+      'context',
+      'dev',
+      '--bucket',
+      'second-bucket',
+      '--table',
+      'meta',
+    ]);
     const afterRefusal = await configText();
     await cli.ok(['create', 'context', 'dev', '--bucket', 'second-bucket', '--table', 'meta', '--overwrite']);
 
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('context dev already exists: pass --overwrite');
     expect(afterRefusal).toBe(before);
-    expect(await cli.json(contextInfo, ['inspect', 'context', 'dev'])).toMatchObject({ bucket: 'second-bucket' });
+    expect(await cli.json(contextInfo, ['inspect', 'context', 'dev'])).toMatchObject({
+      bucket: 'second-bucket',
+    });
   });
 
   it('names a config file that is not valid JSON', async () => {
