@@ -7,12 +7,14 @@
  * LocalStack or the test emulators. What this module adds is what a production adapter needs on
  * top: a connection timeout short enough that an unreachable endpoint fails in seconds instead of
  * hanging, adaptive retries so that a throttled burst (503 SlowDown,
- * ProvisionedThroughputExceeded) completes, and path-style S3 addressing for custom endpoints.
+ * ProvisionedThroughputExceeded) completes but an unreachable endpoint is given up after a few
+ * attempts (retry-strategy.ts), and path-style S3 addressing for custom endpoints.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { StrataRetryStrategy } from './retry-strategy.ts';
 
 export interface AwsClientOptions {
   /** @default - the SDK chain (`AWS_REGION`, the profile's region) */
@@ -28,10 +30,19 @@ export interface AwsClientOptions {
    * @default 10
    */
   readonly maxAttempts?: number;
+  /** Attempts per call while the endpoint cannot be reached at all (refused, unknown host). @default 3 */
+  readonly unreachableAttempts?: number;
   /** How long to wait for a TCP connection before the attempt fails. @default 3000 */
   readonly connectionTimeoutMs?: number;
   /** How long a request may go without the socket receiving data. @default 60000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * S3 only: when the SDK adds a checksum to a request that does not ask for one. Emulators that
+   * store the aws-chunked framing of streamed bodies inside the object (s3rver) need
+   * 'WHEN_REQUIRED'; AWS itself should keep the default.
+   * @default 'WHEN_SUPPORTED'
+   */
+  readonly requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
 }
 
 /** The configuration every client shares. */
@@ -41,8 +52,10 @@ export function awsClientConfig(options: AwsClientOptions = {}) {
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
-    maxAttempts: options.maxAttempts ?? 10,
-    retryMode: 'adaptive',
+    retryStrategy: new StrataRetryStrategy({
+      maxAttempts: options.maxAttempts ?? 10,
+      unreachableAttempts: options.unreachableAttempts ?? 3,
+    }),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: options.connectionTimeoutMs ?? 3_000,
       requestTimeout: options.requestTimeoutMs ?? 60_000,
@@ -53,7 +66,13 @@ export function awsClientConfig(options: AwsClientOptions = {}) {
 export function createS3Client(options: AwsClientOptions = {}): S3Client {
   // Custom endpoints (LocalStack, emulators) serve buckets by path, not by virtual host name.
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Client({ ...awsClientConfig(options), forcePathStyle: endpoint !== undefined });
+  return new S3Client({
+    ...awsClientConfig(options),
+    forcePathStyle: endpoint !== undefined,
+    ...(options.requestChecksumCalculation !== undefined
+      ? { requestChecksumCalculation: options.requestChecksumCalculation }
+      : {}),
+  });
 }
 
 export function createDynamoDbClient(options: AwsClientOptions = {}): DynamoDBClient {

@@ -18,26 +18,16 @@
  *   prune; deleting an entry twice is harmless.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { CorruptDataError } from '../../versioning/errors.ts';
 import type { EventBus, EventHandler, StrataEvent } from '../../versioning/events.ts';
-import { parseBranchName, parseCommitId, parseCommitSetId, parseRepoName } from '../../versioning/ids.ts';
 import { allPages, type KvItem, type KvStore } from '../../versioning/ports.ts';
+import { parseStrataEvent } from '../event-schema.ts';
 
 export const EVENT_LOG_PREFIX = 'eventlog/';
 /** How far back each poll re-reads: the SQLite busy timeout (10 s) plus a margin. */
 export const LATE_ENTRY_MS = 15_000;
 const PRUNE_EVERY_MS = 60_000;
 const KEY_RULE = /^eventlog\/(\d{13})-[0-9a-f]{16}$/;
-
-const strataEventSchema = z.object({
-  type: z.literal('CommitFinished'),
-  repo: z.string().transform(parseRepoName),
-  branch: z.string().transform(parseBranchName).nullable(),
-  commit: z.string().transform(parseCommitId),
-  commitSet: z.string().transform(parseCommitSetId),
-  error: z.string().nullable(),
-});
 
 export interface KvEventLogProps {
   readonly kv: KvStore;
@@ -222,7 +212,7 @@ export class KvEventLog implements EventBus {
 
   #read(item: KvItem): StrataEvent | undefined {
     try {
-      return strataEventSchema.parse(JSON.parse(item.value));
+      return parseStrataEvent(JSON.parse(item.value));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.#onError(unreadable(item.key, reason, error));

@@ -1,0 +1,124 @@
+/**
+ * The AWS backend, wired: objects in one S3 bucket (under an optional key prefix), the commit
+ * graph and every other small record in one DynamoDB table, values too big for an item spilled
+ * to the bucket. `initAwsBackend` creates the bucket and the table when they are missing, the same
+ * table the CDK stack declares (dynamodb-kv-store.ts holds its definition).
+ */
+import {
+  BucketAlreadyOwnedByYou,
+  BucketLocationConstraint,
+  CreateBucketCommand,
+  HeadBucketCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { InvalidArgumentError } from '../../versioning/errors.ts';
+import type { KvStore, ObjectStore } from '../../versioning/ports.ts';
+import { type AwsClientOptions, createDynamoDbClient, createS3Client } from './clients.ts';
+import { DynamoDbKvStore, ensureKvTable } from './dynamodb-kv-store.ts';
+import { S3ObjectStore } from './s3-object-store.ts';
+
+export interface AwsBackendSettings extends AwsClientOptions {
+  readonly bucket: string;
+  readonly table: string;
+  /** Every object key starts with this. @default '' */
+  readonly prefix?: string;
+}
+
+export interface AwsBackend {
+  readonly objects: ObjectStore;
+  readonly kv: KvStore;
+  close(): void;
+}
+
+export function openAwsBackend(settings: AwsBackendSettings): AwsBackend {
+  const s3 = createS3Client(settings);
+  const dynamodb = createDynamoDbClient(settings);
+  const objects = new S3ObjectStore({
+    client: s3,
+    bucket: settings.bucket,
+    ...(settings.prefix ? { prefix: settings.prefix } : {}),
+  });
+  const kv = new DynamoDbKvStore({ client: dynamodb, table: settings.table, spill: objects });
+  return {
+    objects,
+    kv,
+    close: () => {
+      s3.destroy();
+      dynamodb.destroy();
+    },
+  };
+}
+
+/** What `initAwsBackend` found and did. */
+export interface AwsInitResult {
+  readonly bucket: { readonly name: string; readonly created: boolean };
+  readonly table: { readonly name: string; readonly created: boolean };
+}
+
+/** Creates the bucket and the table when missing; leaves existing ones as they are. */
+export async function initAwsBackend(settings: AwsBackendSettings): Promise<AwsInitResult> {
+  const s3 = createS3Client(settings);
+  const dynamodb = createDynamoDbClient(settings);
+  try {
+    const bucketCreated = await ensureBucket(s3, settings.bucket);
+    const tableCreated = await ensureKvTable(dynamodb, settings.table);
+    return {
+      bucket: { name: settings.bucket, created: bucketCreated },
+      table: { name: settings.table, created: tableCreated },
+    };
+  } finally {
+    s3.destroy();
+    dynamodb.destroy();
+  }
+}
+
+async function ensureBucket(client: S3Client, bucket: string): Promise<boolean> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return false;
+  } catch (error) {
+    if (!isMissingBucket(error)) throw error;
+  }
+  const region = await client.config.region();
+  try {
+    await client.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        // us-east-1 is the one region that must not be named as a location constraint.
+        ...(region !== 'us-east-1'
+          ? { CreateBucketConfiguration: { LocationConstraint: locationOf(region) } }
+          : {}),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof BucketAlreadyOwnedByYou) return false;
+    throw error;
+  }
+}
+
+function locationOf(region: string): BucketLocationConstraint {
+  if (!isLocationConstraint(region)) {
+    throw new InvalidArgumentError(
+      `cannot create a bucket in region ${JSON.stringify(region)}: this SDK knows no such location; create the bucket yourself`,
+    );
+  }
+  return region;
+}
+
+function isLocationConstraint(region: string): region is BucketLocationConstraint {
+  return Object.values<string>(BucketLocationConstraint).includes(region);
+}
+
+function isMissingBucket(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = '$metadata' in error ? error.$metadata : undefined;
+  return (
+    error.name === 'NotFound' ||
+    error.name === 'NoSuchBucket' ||
+    (typeof status === 'object' &&
+      status !== null &&
+      'httpStatusCode' in status &&
+      status.httpStatusCode === 404)
+  );
+}
