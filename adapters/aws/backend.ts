@@ -22,6 +22,19 @@ export interface AwsBackendSettings extends AwsClientOptions {
   readonly table: string;
   /** Every object key starts with this. @default '' */
   readonly prefix?: string;
+  /** An endpoint per service, over `endpoint` (emulators each have their own). @default - `endpoint` */
+  readonly endpoints?: { readonly s3?: string; readonly dynamodb?: string };
+}
+
+function clientsFor(settings: AwsBackendSettings) {
+  const endpoint = (own: string | undefined) => {
+    const chosen = own ?? settings.endpoint;
+    return chosen !== undefined ? { endpoint: chosen } : {};
+  };
+  return {
+    s3: createS3Client({ ...settings, ...endpoint(settings.endpoints?.s3) }),
+    dynamodb: createDynamoDbClient({ ...settings, ...endpoint(settings.endpoints?.dynamodb) }),
+  };
 }
 
 export interface AwsBackend {
@@ -31,8 +44,7 @@ export interface AwsBackend {
 }
 
 export function openAwsBackend(settings: AwsBackendSettings): AwsBackend {
-  const s3 = createS3Client(settings);
-  const dynamodb = createDynamoDbClient(settings);
+  const { s3, dynamodb } = clientsFor(settings);
   const objects = new S3ObjectStore({
     client: s3,
     bucket: settings.bucket,
@@ -57,8 +69,7 @@ export interface AwsInitResult {
 
 /** Creates the bucket and the table when missing; leaves existing ones as they are. */
 export async function initAwsBackend(settings: AwsBackendSettings): Promise<AwsInitResult> {
-  const s3 = createS3Client(settings);
-  const dynamodb = createDynamoDbClient(settings);
+  const { s3, dynamodb } = clientsFor(settings);
   try {
     const bucketCreated = await ensureBucket(s3, settings.bucket);
     const tableCreated = await ensureKvTable(dynamodb, settings.table);

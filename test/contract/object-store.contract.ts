@@ -120,6 +120,16 @@ export function describeObjectStoreContract(
         expect(new TextDecoder().decode(tail)).toBe('789');
       });
 
+      it('returns single bytes: the first, one in the middle and the last', async () => {
+        await store.putIfAbsent('packs/ab/ranged', text('0123456789'));
+
+        const reads = await Promise.all(
+          [0, 5, 9].map((offset) => store.get('packs/ab/ranged', { offset, length: 1 })),
+        );
+
+        expect(reads.map((read) => new TextDecoder().decode(read))).toEqual(['0', '5', '9']);
+      });
+
       it('returns no bytes for an empty range ending at the end of the object', async () => {
         await store.putIfAbsent('packs/ab/ranged', text('0123456789'));
 

@@ -12,6 +12,8 @@
  *   continuation tokens use DES, which OpenSSL 3 refuses. The proxy pages in byte order itself
  *   (s3rver-folder.ts). A listing with a delimiter goes to s3rver unchanged.
  * - AbortMultipartUpload, which s3rver refuses (405): the proxy removes the upload's parts.
+ * - A GET of the first byte alone (`Range: bytes=0-0`), which s3rver answers with the whole
+ *   object (it reads the range's end 0 as "no end"): the proxy answers it from the stored file.
  * - Request checksums. s3rver ignores `x-amz-checksum-sha256`; the proxy answers a PutObject or
  *   UploadPart whose body does not match it with 400 BadDigest, as S3 does.
  * - Faults: `inject()` answers the next matching requests with an S3 error (503 SlowDown,
@@ -26,7 +28,7 @@
  * and removes the folder, and nothing can outlive the process.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import {
   Agent,
   createServer,
@@ -150,6 +152,8 @@ export async function startS3Emulator(options: { faults?: readonly S3Fault[] } =
         return call.query.has('delimiter') ? forward() : listObjects(call, req, res);
       case 'AbortMultipartUpload':
         return abortUpload(call, req, res);
+      case 'GetObject':
+        return req.headers.range === 'bytes=0-0' ? firstByte(call, req, res, forward) : forward();
       case 'PutObject':
       case 'CompleteMultipartUpload':
         if (req.headers['if-none-match'] !== '*') return forward();
@@ -187,6 +191,32 @@ export async function startS3Emulator(options: { faults?: readonly S3Fault[] } =
     req.resume();
     res.writeHead(204, { 'x-amz-request-id': requestId() });
     res.end();
+  }
+
+  async function firstByte(
+    call: S3Request,
+    req: IncomingMessage,
+    res: ServerResponse,
+    forward: () => Promise<void>,
+  ): Promise<void> {
+    const file = await open(storedObjectPath(dataDir, call.bucket, call.key)).catch(() => undefined);
+    // Absent (or empty: S3 answers 416 then) — s3rver's own answer is right.
+    if (file === undefined) return forward();
+    try {
+      const { size } = await file.stat();
+      if (size === 0) return forward();
+      const { buffer } = await file.read({ buffer: Buffer.alloc(1), position: 0 });
+      req.resume();
+      res.writeHead(206, {
+        'content-length': '1',
+        'content-range': `bytes 0-0/${size}`,
+        'accept-ranges': 'bytes',
+        'x-amz-request-id': requestId(),
+      });
+      res.end(buffer);
+    } finally {
+      await file.close();
+    }
   }
 
   const proxy = createServer((req, res) => {
