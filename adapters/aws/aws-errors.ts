@@ -3,7 +3,8 @@
  * the service's own data model: the endpoint could not be reached, the service kept throttling
  * after the client's retries, the identity was refused, no region or credentials were found.
  * Service adapters (s3-errors.ts and its siblings) first translate their own codes — a missing
- * object, a failed condition — and hand everything else to `describeAwsFailure`.
+ * object, a failed condition — and hand everything else to `describeAwsFailure`. The retry
+ * strategy (retry-strategy.ts) gives up early on what `isUnreachable` recognises.
  *
  * Rules:
  * - Failures are read from the SDK's error objects without trusting their shape: the error code
@@ -26,6 +27,8 @@ export interface AwsCall {
   readonly endpoint: string;
   /** Appended to a refused-access message: a service's own reason why access may be refused. */
   readonly accessNote?: string;
+  /** Appended to a throttling message: a service's own remedy, read after "try again later". */
+  readonly throttlingNote?: string;
 }
 
 /** The parts of an SDK or socket error that decide what went wrong. */
@@ -39,16 +42,16 @@ export interface AwsErrorFacts {
   readonly message: string;
 }
 
+/** Socket codes that mean the endpoint is not there at all: refused, no such host, no route. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Unreachable, or reached and then lost: a dropped connection or a request that timed out. */
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
+  ...UNREACHABLE_CODES,
   'ECONNRESET',
   'ECONNABORTED',
   'EPIPE',
   'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
   'EADDRNOTAVAIL',
   'TimeoutError',
   'RequestTimeout',
@@ -108,13 +111,23 @@ export function awsErrorFacts(error: unknown): AwsErrorFacts {
   };
 }
 
-/** Whether the endpoint could not be reached at all (refused, unknown host, timed out). */
+/**
+ * Whether the call failed on the way to or from the service: the endpoint could not be reached,
+ * the connection was dropped, or the request timed out. A superset of `isUnreachable`.
+ */
 export function isNetworkFailure(error: unknown): boolean {
-  const code = errorCode(error);
-  if (code !== undefined && NETWORK_CODES.has(code)) return true;
-  // Node puts the socket failure of a wrapped request in `cause`.
-  const cause = field(error, 'cause');
-  return cause !== undefined && cause !== error && isNetworkFailure(cause);
+  return hasCode(error, NETWORK_CODES);
+}
+
+/**
+ * Whether the endpoint is not there at all (connection refused, unknown host, no route, connect
+ * timeout), as opposed to a connection that was made and then lost: retrying the former only
+ * delays the answer.
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (hasCode(error, UNREACHABLE_CODES)) return true;
+  // The Node HTTP handler's connection timeout surfaces as a TimeoutError naming the connection.
+  return error instanceof Error && error.name === 'TimeoutError' && /connect|socket/i.test(error.message);
 }
 
 /** Whether the service said to slow down (503 SlowDown, 429, ThrottlingException, …). */
@@ -167,14 +180,16 @@ export function describeAwsFailure(error: unknown, call: AwsCall): StrataError {
   }
   if (isThrottling(error)) {
     return new UnavailableError(
-      `cannot ${call.doing}: ${call.service} kept throttling the requests${after} (${detail}), more than the ` +
-        'retries absorb; lower the concurrency, or try again later',
+      `cannot ${call.doing}: ${call.service} kept throttling ${call.action} on ${call.resource}${after} ` +
+        `(${detail}), more than the retries absorb; lower the concurrency or try again later${call.throttlingNote ?? ''}`,
       options,
     );
   }
   if (facts.status === 403 || (facts.code !== undefined && ACCESS_DENIED_CODES.has(facts.code))) {
+    // IAM's own message names the exact resource (real account, index or object), where known.
+    const resource = resourceNamedIn(facts.message) ?? call.resource;
     return new UnavailableError(
-      `cannot ${call.doing}: ${call.service} denied ${call.action} on ${call.resource} (${detail}); ` +
+      `cannot ${call.doing}: ${call.service} denied ${call.action} on ${resource} (${detail}); ` +
         `allow ${call.action} on that resource for this identity (IAM policy, bucket or resource policy, SCPs)` +
         (call.accessNote ?? ''),
       options,
@@ -217,6 +232,20 @@ function errorCode(error: unknown): string | undefined {
   // An answer without a body (HEAD) leaves the SDK nothing but 'Unknown'.
   const name = field(error, 'name');
   return typeof name === 'string' && !['', 'Error', 'Unknown'].includes(name) ? name : undefined;
+}
+
+/** The resource ARN of an IAM refusal: "… is not authorized to perform: X on resource: arn:…". */
+function resourceNamedIn(message: string): string | undefined {
+  return /on resource:? "?(arn:[^\s",]+)/.exec(message)?.[1];
+}
+
+/** Whether the error's code, or that of the socket failure in its `cause`, is in `codes`. */
+function hasCode(error: unknown, codes: ReadonlySet<string>): boolean {
+  const code = errorCode(error);
+  if (code !== undefined && codes.has(code)) return true;
+  // Node puts the socket failure of a wrapped request in `cause`.
+  const cause = field(error, 'cause');
+  return cause !== undefined && cause !== error && hasCode(cause, codes);
 }
 
 function urlOf(endpoint: unknown): string | undefined {

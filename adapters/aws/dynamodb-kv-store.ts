@@ -358,7 +358,9 @@ export class DynamoDbKvStore implements KvStore {
   }
 
   async #failure(error: unknown, call: DynamoDbCall): Promise<Error> {
-    return isStrataError(error) ? error : dynamoDbFailure(error, call, await this.#resolveTarget());
+    if (isStrataError(error)) return error;
+    const inTable = { ...call, doing: `${call.doing} in table ${this.table}` };
+    return dynamoDbFailure(error, inTable, await this.#resolveTarget());
   }
 
   #resolveTarget(): Promise<DynamoDbTarget> {

@@ -8,9 +8,7 @@
  */
 import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types';
-
-/** Socket errors that mean the endpoint is not there, as opposed to a dropped connection. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+import { isUnreachable } from './aws-errors.ts';
 
 export interface StrataRetryOptions {
   /** Attempts per call, counting the first. */
@@ -43,13 +41,4 @@ export class StrataRetryStrategy implements RetryStrategyV2 {
   recordSuccess(token: StandardRetryToken): void {
     this.#adaptive.recordSuccess(token);
   }
-}
-
-/** Whether the error says the endpoint could not be reached (refused, unknown host, connect timeout). */
-export function isUnreachable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = 'code' in error ? error.code : undefined;
-  if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
-  // The Node HTTP handler's connection timeout surfaces as a TimeoutError naming the connection.
-  return error.name === 'TimeoutError' && /connect|socket/i.test(error.message);
 }

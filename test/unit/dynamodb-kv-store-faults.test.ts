@@ -97,7 +97,7 @@ describe('DynamoDbKvStore: unreachable DynamoDB and missing table', () => {
     const attempt = store.get('repo/images');
 
     await expect(attempt).rejects.toThrow(UnavailableError);
-    await expect(attempt).rejects.toThrow(`cannot reach DynamoDB at ${endpoint}`);
+    await expect(attempt).rejects.toThrow(`DynamoDB at ${endpoint} could not be reached`);
   });
 
   it('answers a missing table with NotFoundError naming the table and how to create it', async () => {
@@ -130,7 +130,7 @@ describe('DynamoDbKvStore: DynamoDB refuses a request', () => {
     const attempt = store.putIfAbsent('repo/images', 'x');
 
     await expect(attempt).rejects.toThrow(UnavailableError);
-    await expect(attempt).rejects.toThrow(`may not call dynamodb:PutItem on ${arn}`);
+    await expect(attempt).rejects.toThrow(`DynamoDB denied dynamodb:PutItem on ${arn}`);
   });
 
   it('names the table when the access-denied message names no resource', async () => {
@@ -138,7 +138,9 @@ describe('DynamoDbKvStore: DynamoDB refuses a request', () => {
       request.operation === 'GetItem' ? awsError('AccessDeniedException', 'Access denied') : forward(),
     );
 
-    await expect(store.get('repo/images')).rejects.toThrow(`may not call dynamodb:GetItem on table ${table}`);
+    await expect(store.get('repo/images')).rejects.toThrow(
+      `cannot read repo/images in table ${table}: DynamoDB denied dynamodb:GetItem on arn:aws:dynamodb:us-east-1:<account>:table/${table}`,
+    );
   });
 
   it('answers a ValidationException with InvalidArgumentError carrying its message', async () => {
@@ -423,6 +425,8 @@ describe('ensureKvTable', () => {
     const attempt = ensureKvTable(proxied, 'strata-denied');
 
     await expect(attempt).rejects.toThrow(UnavailableError);
-    await expect(attempt).rejects.toThrow('may not call dynamodb:CreateTable on table strata-denied');
+    await expect(attempt).rejects.toThrow(
+      'DynamoDB denied dynamodb:CreateTable on arn:aws:dynamodb:us-east-1:<account>:table/strata-denied',
+    );
   });
 });

@@ -130,7 +130,7 @@ describe('S3ObjectStore under throttling and write conflicts', () => {
 
     await expect(attempt).rejects.toThrow(UnavailableError);
     await expect(attempt).rejects.toThrow(
-      /kept throttling the requests after 2 attempts \(SlowDown, HTTP 503/,
+      `S3 kept throttling s3:PutObject on arn:aws:s3:::${BUCKET}/throttled/nodes/ab/slow after 2 attempts (SlowDown, HTTP 503`,
     );
   });
 
