@@ -35,9 +35,9 @@ const GROUPS: readonly (readonly [string, string])[] = [
   ['job', 'Jobs'],
   ['datum', 'Datums'],
   ['commitset', 'Commit sets and lineage'],
-  ['context', 'Contexts (which backend: embedded or AWS)'],
+  ['context', 'Contexts'],
   ['up', 'Local engine'],
-  ['init', 'AWS'],
+  ['init', 'Backend setup'],
 ];
 const OTHER: readonly [string, string] = ['other', 'Other'];
 

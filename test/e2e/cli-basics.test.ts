@@ -54,7 +54,9 @@ describe('strata basics', () => {
       'Jobs:',
       'Datums:',
       'Commit sets and lineage:',
+      'Contexts:',
       'Local engine:',
+      'Backend setup:',
       'Other:',
       'References:',
     ]);
