@@ -33,7 +33,7 @@ import {
   parseObjectHash,
   parsePackId,
 } from '../versioning/ids.ts';
-import { nodeKey } from '../versioning/object-keys.ts';
+import { nodeKey, nodePackKey } from '../versioning/object-keys.ts';
 import type { ObjectStore } from '../versioning/ports.ts';
 import {
   type FileEntry,
@@ -254,12 +254,15 @@ function diffRows(
   ];
 }
 
-/** Nodes, mean items and mean bytes per level, read straight from the store. */
+/**
+ * Nodes, mean items and mean bytes per level, read straight from the store: the root at its own
+ * key, every other node at the place in a node pack its parent's child locations give.
+ */
 async function shapeRows(store: ObjectStore, root: ObjectHash): Promise<Row[]> {
   const levels = new Map<number, { nodes: number; items: number; bytes: number }>();
-  const queue = [root];
-  for (let hash = queue.pop(); hash !== undefined; hash = queue.pop()) {
-    const bytes = Buffer.from(await store.get(nodeKey(hash)));
+  const queue: { key: string; range?: { offset: number; length: number } }[] = [{ key: nodeKey(root) }];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    const bytes = Buffer.from(await store.get(next.key, next.range));
     const headerEnd = bytes.indexOf(10);
     const node = JSON.parse(bytes.toString('utf8', 0, headerEnd)) as { level: number; paths: unknown[] };
     const items = node.paths.length / (node.level === 0 ? 2 : 4);
@@ -269,9 +272,22 @@ async function shapeRows(store: ObjectStore, root: ObjectHash): Promise<Row[]> {
       items: level.items + items,
       bytes: level.bytes + bytes.length,
     });
+    const trailer = node.level > 0 ? bytes.subarray(headerEnd + 1 + items * 32) : Buffer.alloc(0);
+    const packsEnd = trailer.indexOf(10);
+    const packs =
+      trailer.length > 0
+        ? (JSON.parse(trailer.toString('utf8', 0, packsEnd)) as { packs: string[] }).packs
+        : [];
+    const place = (i: number, k: number) => trailer.readUInt32BE(packsEnd + 1 + 12 * i + 4 * k);
     for (let i = 0; node.level > 0 && i < items; i++) {
       const at = headerEnd + 1 + i * 32;
-      queue.push(parseObjectHash(bytes.toString('hex', at, at + 32)));
+      const pack = trailer.length > 0 ? packs[place(i, 0)] : undefined;
+      const [offset, length] = pack === undefined ? [0, 0] : [place(i, 1), place(i, 2)];
+      queue.push(
+        pack === undefined
+          ? { key: nodeKey(parseObjectHash(bytes.toString('hex', at, at + 32))) }
+          : { key: nodePackKey(parsePackId(pack)), range: { offset, length } },
+      );
     }
   }
   return [...levels]

@@ -4,6 +4,8 @@
  * to the bucket. `initAwsBackend` creates the bucket and the table when they are missing, the same
  * table the CDK stack declares (dynamodb-kv-store.ts holds its definition).
  */
+
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BucketAlreadyOwnedByYou,
   BucketLocationConstraint,
@@ -40,6 +42,8 @@ function clientsFor(settings: AwsBackendSettings) {
 export interface AwsBackend {
   readonly objects: ObjectStore;
   readonly kv: KvStore;
+  /** The SDK clients the stores use, for instrumentation (request counting middleware). */
+  readonly clients: { readonly s3: S3Client; readonly dynamodb: DynamoDBClient };
   close(): void;
 }
 
@@ -54,6 +58,7 @@ export function openAwsBackend(settings: AwsBackendSettings): AwsBackend {
   return {
     objects,
     kv,
+    clients: { s3, dynamodb },
     close: () => {
       s3.destroy();
       dynamodb.destroy();

@@ -1,5 +1,6 @@
 /** Every scenario, in the order a full run takes them (later ones reuse earlier ones' stores). */
 import type { Scenario } from '../harness/context.ts';
+import { awsEmulators } from './aws-emulators.ts';
 import { commit1m } from './commit-1m.ts';
 import { diff1m } from './diff-1m.ts';
 import { ingest1gib } from './ingest-1gib.ts';
@@ -18,4 +19,5 @@ export const SCENARIOS: readonly Scenario[] = [
   pipelineIncremental,
   pipelineOverhead,
   pipelineLatency,
+  awsEmulators,
 ];

@@ -76,6 +76,34 @@ export const RequestsOutput = z.object({
 });
 export type RequestsOutput = z.infer<typeof RequestsOutput>;
 
+export const AwsRequestsInput = z.object({
+  files: z.number().int().positive(),
+  folders: z.number().int().positive(),
+  seed: z.string(),
+  /** Objects put and read back for the MB/s figures, and the size of each. */
+  objects: z.number().int().positive(),
+  objectBytes: z.number().int().positive(),
+  /** Conditional puts for the KV rate. */
+  kvItems: z.number().int().positive(),
+});
+export type AwsRequestsInput = z.infer<typeof AwsRequestsInput>;
+
+export const AwsRequestsOutput = z.object({
+  files: z.number(),
+  bytes: z.number(),
+  dynamoDbEngine: z.string(),
+  commitSeconds: z.number(),
+  /** Requests per API operation (and `BatchWriteItemItems`: the items those batches wrote). */
+  commitRequests: z.object({
+    s3: z.record(z.string(), z.number()),
+    dynamodb: z.record(z.string(), z.number()),
+  }),
+  putMBps: z.number(),
+  getMBps: z.number(),
+  conditionalPutsPerSecond: z.number(),
+});
+export type AwsRequestsOutput = z.infer<typeof AwsRequestsOutput>;
+
 /** The worker's input, from its one command-line argument. */
 export function workerInput<T>(schema: z.ZodType<T>): T {
   const text = process.argv[2];
