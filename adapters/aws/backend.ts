@@ -17,6 +17,7 @@ import { InvalidArgumentError } from '../../versioning/errors.ts';
 import type { KvStore, ObjectStore } from '../../versioning/ports.ts';
 import { type AwsClientOptions, createDynamoDbClient, createS3Client } from './clients.ts';
 import { DynamoDbKvStore, ensureKvTable } from './dynamodb-kv-store.ts';
+import { type S3Action, s3EndpointOf, s3Failure } from './s3-errors.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
 export interface AwsBackendSettings extends AwsClientOptions {
@@ -89,11 +90,13 @@ export async function initAwsBackend(settings: AwsBackendSettings): Promise<AwsI
 }
 
 async function ensureBucket(client: S3Client, bucket: string): Promise<boolean> {
+  const failure = async (error: unknown, action: S3Action, doing: string) =>
+    s3Failure(error, { action, doing, bucket, endpoint: await s3EndpointOf(client) });
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
     return false;
   } catch (error) {
-    if (!isMissingBucket(error)) throw error;
+    if (!isMissingBucket(error)) throw await failure(error, 's3:ListBucket', `check bucket ${bucket}`);
   }
   const region = await client.config.region();
   try {
@@ -109,7 +112,7 @@ async function ensureBucket(client: S3Client, bucket: string): Promise<boolean> 
     return true;
   } catch (error) {
     if (error instanceof BucketAlreadyOwnedByYou) return false;
-    throw error;
+    throw await failure(error, 's3:CreateBucket', `create bucket ${bucket}`);
   }
 }
 

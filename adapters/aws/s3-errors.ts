@@ -9,6 +9,7 @@
  * - Refused access names the IAM action and the resource ARN (`arn:aws:s3:::bucket/key`).
  * - A checksum mismatch is CorruptDataError: the bytes are never handed on.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   CorruptDataError,
   isStrataError,
@@ -16,10 +17,22 @@ import {
   type StrataError,
   UnavailableError,
 } from '../../versioning/errors.ts';
-import { awsErrorFacts, describeAwsFailure } from './aws-errors.ts';
+import { awsErrorFacts, describeAwsFailure, endpointOf } from './aws-errors.ts';
 
 /** The IAM actions the S3 adapter's calls need. */
-export type S3Action = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject' | 's3:ListBucket';
+export type S3Action =
+  | 's3:GetObject'
+  | 's3:PutObject'
+  | 's3:DeleteObject'
+  | 's3:ListBucket'
+  | 's3:CreateBucket';
+
+/** The endpoint an S3 client sends to, for messages. */
+export function s3EndpointOf(client: S3Client): Promise<string> {
+  return endpointOf(client.config, 'S3', (region) =>
+    region === '<region>' ? 'https://s3.amazonaws.com' : `https://s3.${region}.amazonaws.com`,
+  );
+}
 
 /** One failed S3 call, described for messages. */
 export interface S3Call {

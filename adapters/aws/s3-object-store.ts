@@ -44,7 +44,6 @@ import {
 } from '../../versioning/errors.ts';
 import type { ByteRange, ListOptions, ObjectInfo, ObjectStore, Page } from '../../versioning/ports.ts';
 import { assertKeyPrefix, assertRangeWithin, assertStorageKey, pageLimit } from '../storage-rules.ts';
-import { endpointOf } from './aws-errors.ts';
 import {
   isConditionalWriteConflict,
   isDamagedInTransit,
@@ -54,6 +53,7 @@ import {
   isUnsatisfiableRange,
   missingBucketError,
   type S3Action,
+  s3EndpointOf,
   s3Failure,
 } from './s3-errors.ts';
 
@@ -334,9 +334,7 @@ export class S3ObjectStore implements ObjectStore {
 
   /** The endpoint named in messages, resolved on the first failure. */
   #endpointForMessages(): Promise<string> {
-    this.#endpoint ??= endpointOf(this.#client.config, 'S3', (region) =>
-      region === '<region>' ? 'https://s3.amazonaws.com' : `https://s3.${region}.amazonaws.com`,
-    );
+    this.#endpoint ??= s3EndpointOf(this.#client);
     return this.#endpoint;
   }
 }
