@@ -78,7 +78,7 @@ describe('FileIndex.diff', () => {
     const { store, index } = newIndex();
     const paths = syntheticPaths(200_000);
     const before = await index.build(paths.map((path) => entry(path)));
-    const totalNodes = store.stats.puts;
+    const totalNodes = index.stats.writes;
     const next = random(5);
     const changes = new Map<string, TreeChange>();
     while (changes.size < 100) {

@@ -3,11 +3,15 @@ import { createHash } from 'node:crypto';
 import { MemoryObjectStore } from '../../adapters/memory/object-store.ts';
 import {
   type FilePath,
+  type ObjectHash,
   parseChunkId,
   parseFileHash,
   parseFilePath,
+  parseObjectHash,
   parsePackId,
 } from '../../versioning/ids.ts';
+import { nodeKey, nodePackKey } from '../../versioning/object-keys.ts';
+import type { ByteRange, ObjectStore } from '../../versioning/ports.ts';
 import type { FileEntry, TreeChange, TreeItem } from '../../versioning/tree/index.ts';
 import { FileIndex, type FileIndexOptions } from '../../versioning/tree/index.ts';
 
@@ -47,6 +51,68 @@ export function syntheticPaths(count: number, prefix = ''): string[] {
 export function newIndex(options: FileIndexOptions = {}): { store: MemoryObjectStore; index: FileIndex } {
   const store = new MemoryObjectStore();
   return { store, index: new FileIndex(store, options) };
+}
+
+/** A node as stored, found by walking a tree down from its root. */
+export interface StoredNode {
+  readonly hash: string;
+  /** The object holding it: `nodes/…` for a standalone node, `nodepacks/…` for a packed one. */
+  readonly key: string;
+  /** Its bytes' range in a node pack (undefined when standalone). */
+  readonly range: ByteRange | undefined;
+  readonly bytes: Uint8Array;
+  /** The bytes its name is the SHA-256 of: all but a branch's child locations. */
+  readonly named: Uint8Array;
+  readonly level: number;
+  /** The header line, parsed. */
+  readonly json: { readonly level: number; readonly paths: readonly (string | number)[] };
+}
+
+/** Every node of the tree `root`, read straight from the store, parents before children. */
+export async function storedNodes(store: ObjectStore, root: ObjectHash): Promise<StoredNode[]> {
+  const nodes: StoredNode[] = [];
+  const queue: { hash: string; key: string; range: ByteRange | undefined }[] = [
+    { hash: root, key: nodeKey(root), range: undefined },
+  ];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const bytes = Buffer.from(await store.get(next.key, next.range));
+    const end = bytes.indexOf(10);
+    const json = JSON.parse(bytes.toString('utf8', 0, end)) as StoredNode['json'];
+    const count = json.level === 0 ? 0 : json.paths.length / 4;
+    const namedEnd = json.level === 0 ? bytes.length : end + 1 + count * 32;
+    const trailer = bytes.subarray(namedEnd);
+    const packsEnd = trailer.indexOf(10);
+    const packs: string[] =
+      trailer.length === 0 ? [] : JSON.parse(trailer.toString('utf8', 0, packsEnd)).packs;
+    const place = (i: number, k: number) => trailer.readUInt32BE(packsEnd + 1 + 12 * i + 4 * k);
+    for (let i = 0; i < count; i++) {
+      const at = end + 1 + i * 32;
+      const hash = bytes.toString('hex', at, at + 32);
+      const pack = trailer.length === 0 ? undefined : packs[place(i, 0)];
+      queue.push(
+        pack === undefined
+          ? { hash, key: nodeKey(parseObjectHash(hash)), range: undefined }
+          : {
+              hash,
+              key: nodePackKey(parsePackId(pack)),
+              range: { offset: place(i, 1), length: place(i, 2) },
+            },
+      );
+    }
+    nodes.push({ ...next, bytes, named: bytes.subarray(0, namedEnd), level: json.level, json });
+  }
+  return nodes;
+}
+
+/** Replaces a stored object's bytes with `change(bytes)`, as damage or a faulty writer would. */
+export async function rewrite(
+  store: ObjectStore,
+  key: string,
+  change: (bytes: Buffer) => Uint8Array,
+): Promise<void> {
+  const bytes = change(Buffer.from(await store.get(key)));
+  await store.delete(key);
+  await store.putIfAbsent(key, bytes);
 }
 
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -102,7 +102,7 @@ describe('FileIndex.glob (Pachyderm patterns)', () => {
   it("reads O(depth) nodes per top-level item for '/*', not the files below", async () => {
     const { store, index } = newIndex({ leafFanout: 16, branchFanout: 8 });
     const tree = await index.build(syntheticPaths(50_000).map((path) => entry(path)));
-    const totalNodes = store.stats.puts;
+    const totalNodes = index.stats.writes;
     const fresh = new FileIndex(store);
 
     const items = await collect(fresh.glob(tree.root, '/*'));

@@ -7,6 +7,7 @@
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import { type ObjectHash, parseFilePath } from '../../versioning/ids.ts';
+import { nodeKey } from '../../versioning/object-keys.ts';
 import type { FileIndexOptions, TreeChange, TreeDifference } from '../../versioning/tree/index.ts';
 import { FileIndex } from '../../versioning/tree/index.ts';
 import { collect, entry, ModelTree, newIndex, p, random } from './tree-fixtures.ts';
@@ -131,6 +132,7 @@ async function runModel(seed: number, options: FileIndexOptions, batches: number
     }
     const rebuilt = await new FileIndex(store, options).build(model.sorted());
     expect(applied.root, `batch ${version}: edits and a fresh build disagree`).toBe(rebuilt.root);
+    if (applied.fileCount > 0) expect(await store.head(nodeKey(applied.root))).toBeDefined();
     root = applied.root;
     await checkAgainstModel(new FileIndex(store, options), root, model, next);
   }
@@ -139,6 +141,10 @@ async function runModel(seed: number, options: FileIndexOptions, batches: number
 describe('file index against a plain Map', () => {
   it.each([1, 2, 3, 4])('agrees after random batches on a deep tree (seed %i)', async (seed) => {
     await runModel(seed, { leafFanout: 3, branchFanout: 2, minItems: 1 }, 80);
+  });
+
+  it('agrees when each node pack holds a few nodes', async () => {
+    await runModel(5, { leafFanout: 3, branchFanout: 2, minItems: 1, maxPackBytes: 400 }, 40);
   });
 
   it('agrees when the size cap cuts most nodes', async () => {

@@ -105,7 +105,7 @@ describe('FileIndex reads', () => {
     const { store, index } = newIndex({ leafFanout: 16, branchFanout: 8 });
     const paths = ['a', 'b', 'c'].flatMap((dir) => syntheticPaths(20_000, `/top/${dir}`)).sort();
     const tree = await index.build([...paths, '/top/readme'].sort().map((path) => entry(path)));
-    const totalNodes = store.stats.puts;
+    const totalNodes = index.stats.writes;
     const fresh = new FileIndex(store);
 
     const items = await collect(fresh.listDir(tree.root, p('/top')));

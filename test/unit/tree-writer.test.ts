@@ -3,26 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { CorruptDataError, InvalidArgumentError } from '../../versioning/errors.ts';
 import { type ObjectHash, parseObjectHash } from '../../versioning/ids.ts';
 import { nodeKey } from '../../versioning/object-keys.ts';
-import { allPages, type ObjectStore } from '../../versioning/ports.ts';
+import type { ObjectStore } from '../../versioning/ports.ts';
 import { FileIndex } from '../../versioning/tree/index.ts';
-import { collect, entry, newIndex, p, syntheticPaths } from './tree-fixtures.ts';
+import { collect, entry, newIndex, p, rewrite, storedNodes, syntheticPaths } from './tree-fixtures.ts';
 
 const utf8 = new TextEncoder();
-
-/** Every stored node with its JSON header (the line before the binary hashes). */
-async function storedNodes(
-  store: ReturnType<typeof newIndex>['store'],
-): Promise<{ key: string; json: unknown }[]> {
-  const infos = await collect(allPages((after) => store.list('nodes/', after ? { after } : {})));
-  const nodes = [];
-  for (const { key } of infos) {
-    const bytes = await store.get(key);
-    nodes.push({ key, json: JSON.parse(new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(10)))) });
-  }
-  return nodes;
-}
-
-const levelOf = (json: unknown): number => (json as { level: number }).level;
 
 /** A stored node made by hand: its JSON header, a newline, then its hashes (hex) as raw bytes. */
 async function storeRaw(store: ObjectStore, header: object, hashes = ''): Promise<ObjectHash> {
@@ -57,26 +42,23 @@ describe('TreeWriter', () => {
     expect(fresh.stats.reads).toBe(1);
   });
 
-  it('names every node by the SHA-256 of its bytes and puts a root above several levels', async () => {
+  it('names every node by the SHA-256 of its bytes, less child locations, and puts a root above several levels', async () => {
     const { store, index } = newIndex({ leafFanout: 8, branchFanout: 4 });
     const summary = await index.build(syntheticPaths(3000).map((path) => entry(path)));
 
-    const nodes = await storedNodes(store);
-    for (const { key } of nodes) {
-      const hash = createHash('sha256')
-        .update(await store.get(key))
-        .digest('hex');
-      expect(key).toBe(nodeKey(parseObjectHash(hash)));
+    const nodes = await storedNodes(store, summary.root);
+    for (const { hash, named } of nodes) {
+      expect(createHash('sha256').update(named).digest('hex')).toBe(hash);
     }
-    const root = nodes.find((node) => node.key === nodeKey(summary.root));
-    expect(levelOf(root?.json)).toBeGreaterThanOrEqual(3);
+    expect(nodes[0]?.key).toBe(nodeKey(summary.root));
+    expect(nodes[0]?.level).toBeGreaterThanOrEqual(3);
   });
 
   it('keeps leaves near the target size', async () => {
     const { store, index } = newIndex({ leafFanout: 32, branchFanout: 8, minItems: 4 });
-    await index.build(syntheticPaths(20_000).map((path) => entry(path)));
+    const summary = await index.build(syntheticPaths(20_000).map((path) => entry(path)));
 
-    const leaves = (await storedNodes(store)).filter((node) => levelOf(node.json) === 0);
+    const leaves = (await storedNodes(store, summary.root)).filter((node) => node.level === 0);
     const mean = 20_000 / leaves.length;
 
     // Mean of a 1-in-32 cut after at least 4 entries: about 35.
@@ -89,8 +71,9 @@ describe('TreeWriter', () => {
     const paths = syntheticPaths(2000);
     const summary = await index.build(paths.map((path) => entry(path)));
 
-    for (const { key } of await storedNodes(store)) {
-      expect((await store.get(key)).byteLength).toBeLessThan(4096 + 512);
+    // The cap counts the named bytes; a branch's child locations come on top.
+    for (const { named } of await storedNodes(store, summary.root)) {
+      expect(named.byteLength).toBeLessThan(4096 + 512);
     }
     expect((await collect(index.walk(summary.root))).map((e) => e.path)).toEqual(paths);
   });
@@ -152,13 +135,14 @@ describe('node decoding', () => {
 
   it('refuses a node whose bytes no longer hash to its name', async () => {
     const { store, summary, paths } = await treeWithLeaves();
-    const leaf = (await storedNodes(store)).find((node) => levelOf(node.json) === 0)!;
-    const bytes = await store.get(leaf.key);
-    const at = bytes.length - 10;
-    bytes[at] = (bytes[at] ?? 0) ^ 1;
-    await store.delete(leaf.key);
-    await store.putIfAbsent(leaf.key, bytes);
-    const first = (leaf.json as { paths: [number, string] }).paths[1];
+    const leaf = (await storedNodes(store, summary.root)).find((node) => node.level === 0)!;
+    // A bit flipped in the leaf's bytes inside its node pack.
+    await rewrite(store, leaf.key, (bytes) => {
+      const at = (leaf.range?.offset ?? 0) + leaf.bytes.length - 10;
+      bytes[at] = (bytes[at] ?? 0) ^ 1;
+      return bytes;
+    });
+    const first = String(leaf.json.paths[1]);
 
     const fresh = new FileIndex(store);
 

@@ -7,15 +7,21 @@
  * all at once, then lines up their children in path order — a shared node starts at the same path
  * on both sides — to find the next level's. Branch nodes go to the node cache; the differing
  * leaves are prefetched in path order, the order the diff reads them, at most LEAF_WINDOW waiting
- * at a time. Past MAX_BRANCHES branch nodes in a level (a diff of most of a huge tree) the
+ * at a time; leaves that lie close together in one node pack, as the leaves one edit rewrote do,
+ * are read with one ranged get per run. Past MAX_BRANCHES branch nodes in a level (a diff of most of a huge tree) the
  * read-ahead ends and the diff reads as it goes; memory stays bounded either way. It is only a
  * hint: it never changes what the diff reads, and leaves its failures to the diff's own reads.
  */
 import type { ObjectHash } from '../ids.ts';
+import type { NodeLocation } from './node-pack.ts';
 import type { NodeStore } from './node-store.ts';
 import { BranchNode, refTo, type TreeNode } from './tree-node.ts';
 
 const LEAF_WINDOW = 256;
+/** A run of leaves read with one get: at most this many, over at most RUN_BYTES, gaps ≤ RUN_GAP. */
+const RUN_LEAVES = 64;
+const RUN_BYTES = 2 * 1024 * 1024;
+const RUN_GAP = 64 * 1024;
 /** Branch nodes of one level read at once, at most (about 20 KiB each). */
 const MAX_BRANCHES = 1024;
 
@@ -75,7 +81,9 @@ export class DiffReadAhead {
   /** The children of the slots' nodes whose spans reach into the prefix, in path order. */
   async #childrenOf(slots: readonly Slot[]): Promise<Slot[]> {
     const opened = await Promise.all(
-      slots.map(({ parent, index }) => this.#nodes.read(parent.childName(index))),
+      slots.map(({ parent, index }) =>
+        this.#nodes.read(parent.childName(index), parent.childLocation(index)),
+      ),
     );
     const prefix = this.#prefix;
     const children: Slot[] = [];
@@ -101,14 +109,50 @@ export class DiffReadAhead {
       if (this.#stopped) return;
       const a = older[i];
       const b = newer[j];
-      const next =
-        b === undefined || (a !== undefined && firstOf(a) <= firstOf(b)) ? older[i++]! : newer[j++]!;
-      const hash = next.parent.childName(next.index);
-      this.#nodes.prefetch(hash);
-      // Only the last few can still be waiting: the store keeps a bounded number.
-      if (this.#prefetched.push(hash) > 4 * LEAF_WINDOW) this.#prefetched.splice(0, 2 * LEAF_WINDOW);
+      const fromOlder = b === undefined || (a !== undefined && firstOf(a) <= firstOf(b));
+      const from = fromOlder ? i : j;
+      const run = leafRun(fromOlder ? older : newer, from);
+      if (fromOlder) i += run.length;
+      else j += run.length;
+      if (run.length === 1) this.#nodes.prefetch(run[0]!.hash, run[0]!.location);
+      else this.#nodes.prefetchRun(run.filter(isPacked));
+      for (const { hash } of run) {
+        // Only the last few can still be waiting: the store keeps a bounded number.
+        if (this.#prefetched.push(hash) > 4 * LEAF_WINDOW) this.#prefetched.splice(0, 2 * LEAF_WINDOW);
+      }
     }
   }
+}
+
+interface Leaf {
+  readonly hash: ObjectHash;
+  readonly location: NodeLocation | undefined;
+}
+
+const isPacked = (leaf: Leaf): leaf is Leaf & { location: NodeLocation } => leaf.location !== undefined;
+
+/**
+ * The leaves from `slots[from]` on that one ranged get can read: in one node pack, in offset
+ * order, with gaps of at most RUN_GAP bytes (a writer packs its leaves in path order, so the
+ * leaves an edit rewrote mostly lie together). At least the first leaf.
+ */
+function leafRun(slots: readonly Slot[], from: number): Leaf[] {
+  const leafAt = ({ parent, index }: Slot): Leaf => ({
+    hash: parent.childName(index),
+    location: parent.childLocation(index),
+  });
+  const run = [leafAt(slots[from]!)];
+  const start = run[0]!.location;
+  let end = start === undefined ? 0 : start.offset + start.length;
+  for (let k = from + 1; start !== undefined && k < slots.length && run.length < RUN_LEAVES; k++) {
+    const next = leafAt(slots[k]!);
+    const at = next.location;
+    if (at === undefined || at.pack !== start.pack || at.offset < end || at.offset - end > RUN_GAP) break;
+    if (at.offset + at.length - start.offset > RUN_BYTES) break;
+    run.push(next);
+    end = at.offset + at.length;
+  }
+  return run;
 }
 
 /** A root as the one child of a parent made up for it (none for the empty tree). */

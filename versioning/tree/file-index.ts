@@ -1,6 +1,6 @@
 import type { FilePath, ObjectHash } from '../ids.ts';
 import type { ObjectStore } from '../ports.ts';
-import { type NodeCacheOptions, NodeStore, type NodeStoreStats } from './node-store.ts';
+import { EMPTY_ROOT, type NodeCacheOptions, NodeStore, type NodeStoreStats } from './node-store.ts';
 import { type DiffOptions, diffTrees } from './tree-diff.ts';
 import { globTree } from './tree-glob.ts';
 import { applyChanges } from './tree-merge.ts';
@@ -18,8 +18,10 @@ import { TreeWriter } from './tree-writer.ts';
 import type { FileEntry, TreeChange, TreeDifference, TreeItem, TreeSummary } from './types.ts';
 
 export interface FileIndexOptions extends TreeShapeOptions, NodeCacheOptions {
-  /** Node puts in flight at once while a tree is written. @default 16 */
+  /** Node pack puts in flight at once while a tree is written (each up to maxPackBytes). @default 2 */
   readonly maxPuts?: number;
+  /** A node pack is stored once it would grow past this many bytes. @default 8 MiB */
+  readonly maxPackBytes?: number;
   /** Leaves read ahead of a walk, so that store latency overlaps. @default 8 */
   readonly readAhead?: number;
 }
@@ -31,6 +33,7 @@ export class FileIndex {
   readonly #nodes: NodeStore;
   readonly #shape: TreeShape;
   readonly #maxPuts: number;
+  readonly #maxPackBytes: number;
   readonly #readAhead: number;
 
   constructor(store: ObjectStore, options: FileIndexOptions = {}) {
@@ -40,13 +43,17 @@ export class FileIndex {
       cacheBytes: wholeNumber('cacheBytes', options.cacheBytes ?? 64 * 1024 * 1024, 0, 2 ** 50),
     });
     this.stats = this.#nodes.stats;
-    this.#maxPuts = wholeNumber('maxPuts', options.maxPuts ?? 16, 1, 1024);
+    this.#maxPuts = wholeNumber('maxPuts', options.maxPuts ?? 2, 1, 1024);
+    this.#maxPackBytes = wholeNumber('maxPackBytes', options.maxPackBytes ?? 8 * 1024 * 1024, 1, 2 ** 31);
     this.#readAhead = wholeNumber('readAhead', options.readAhead ?? 8, 0, 1024);
   }
 
   /** A writer for a tree built from scratch, entries given in path order. */
   writer(): TreeWriter {
-    return new TreeWriter(this.#nodes, this.#shape, { maxPuts: this.#maxPuts });
+    return new TreeWriter(this.#nodes, this.#shape, {
+      maxPuts: this.#maxPuts,
+      maxPackBytes: this.#maxPackBytes,
+    });
   }
 
   /** Builds a tree from entries in path order (InvalidArgumentError otherwise). */
@@ -56,9 +63,12 @@ export class FileIndex {
     return writer.finish();
   }
 
-  /** Stores the empty tree (one empty leaf) and returns its root: the base of a first commit. */
+  /**
+   * The root of the empty tree (one empty leaf), the base of a first commit. Every reader knows
+   * the empty leaf without reading it, so this stores nothing.
+   */
   async emptyRoot(): Promise<ObjectHash> {
-    return (await this.writer().finish()).root;
+    return EMPTY_ROOT;
   }
 
   /**
@@ -69,7 +79,7 @@ export class FileIndex {
     root: ObjectHash,
     changes: AsyncIterable<TreeChange> | Iterable<TreeChange>,
   ): Promise<TreeSummary> {
-    return applyChanges(this.#nodes, this.#shape, root, changes);
+    return applyChanges(this.#nodes, this.writer(), root, changes);
   }
 
   /** File count and total bytes, from the root node alone. */

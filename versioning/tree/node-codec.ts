@@ -1,9 +1,9 @@
 /**
- * The stored form of tree nodes, named by the SHA-256 of its bytes: one line of UTF-8 JSON with
- * the node's paths and numbers in columns, a newline, then the node's hashes as raw 32-byte
- * values. JSON never holds a raw newline, so the first one ends the header. Hashes are most of a
- * node's bytes; raw, they take half the space of hex, cost nothing to parse, and compare in
- * place.
+ * The stored form of tree nodes, named by the SHA-256 of their named bytes (all but a branch's
+ * child locations, below): one line of UTF-8 JSON with the node's paths and numbers in columns,
+ * a newline, then the node's hashes as raw 32-byte values. JSON never holds a raw newline, so the
+ * first one ends the header. Hashes are most of a node's bytes; raw, they take half the space of
+ * hex, cost nothing to parse, and compare in place.
  *
  * Leaf (level 0), n entries:
  *   {"format":1,"level":0,
@@ -21,6 +21,15 @@
  *                                child's last path, last against the first
  *    "counts":[files,bytes,…]}
  *   tail: the n children's node hashes.
+ *   then, unnamed, only when some child lies in a node pack (node-pack.ts):
+ *   {"packs":[packId…]}, a newline, then per child three 32-bit big-endian numbers: its pack's
+ *   index in packs and the range of its bytes there [offset, length]; 2^32-1, 0, 0 for a child
+ *   stored on its own
+ *
+ * A node's name covers what it holds — entries, or children's hashes, spans and totals — and not
+ * where its children are stored: the same entries give the same nodes however they were written,
+ * and a wrong location can only make a read fail its hash check. A branch's named bytes end after
+ * the hashes its header counts; the locations follow them.
  *
  * Decoding trusts nothing: the bytes must hash to the node's name, and what every read needs —
  * shapes, sizes and counts, lengths, the order of paths — is checked at once. The rest is checked
@@ -29,7 +38,8 @@
  */
 import { hash as digest } from 'node:crypto';
 import { CorruptDataError, InvalidArgumentError } from '../errors.ts';
-import { type ObjectHash, type PackId, parseObjectHash } from '../ids.ts';
+import { type ObjectHash, type PackId, parseObjectHash, parsePackId } from '../ids.ts';
+import { LocationColumn, STANDALONE } from './node-pack.ts';
 import { BranchNode, type ChildRef, HASH_BYTES, HashColumn, LeafNode, type TreeNode } from './tree-node.ts';
 import { sharedPrefixLength } from './tree-shape.ts';
 import type { FileEntry } from './types.ts';
@@ -41,6 +51,7 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 export interface EncodedNode {
   readonly hash: ObjectHash;
+  /** The stored bytes: the named bytes, then a branch's child locations if any. */
   readonly bytes: Uint8Array;
 }
 
@@ -94,10 +105,17 @@ export function encodeBranch(level: number, children: readonly ChildRef[]): Enco
     previous = child.last;
     counts.push(storable(child.fileCount), storable(child.totalBytes));
   }
-  return named(
+  const node = named(
     { format: NODE_FORMAT, level, paths, counts },
     children.map((child) => child.hash),
   );
+  if (children.every((child) => child.location === undefined)) return node;
+  const { packs, places } = LocationColumn.of(children.map((child) => child.location));
+  const packLine = Buffer.from(`${JSON.stringify({ packs })}\n`);
+  const trailer = Buffer.alloc(packLine.length + 4 * places.length);
+  packLine.copy(trailer);
+  for (let i = 0; i < places.length; i++) trailer.writeUInt32BE(places[i]!, packLine.length + 4 * i);
+  return { hash: node.hash, bytes: Buffer.concat([node.bytes, trailer]) };
 }
 
 function named(header: object, hashes: readonly string[]): EncodedNode {
@@ -133,10 +151,21 @@ type Field = (key: string) => unknown;
 
 /** Decodes a node read from the store under `name`, verifying its bytes against the name. */
 export function decodeNode(name: ObjectHash, bytes: Uint8Array): TreeNode {
-  const actual = hashBytes(bytes);
+  const stored = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = stored.indexOf(NEWLINE);
+  let header: unknown;
+  let headerError: unknown;
+  try {
+    header = end < 0 ? undefined : JSON.parse(utf8Strict.decode(stored.subarray(0, end)));
+  } catch (error) {
+    headerError = error;
+  }
+  // The header is parsed before the check only to find where the named bytes end; it is part of them.
+  const namedEnd = namedLength(header, end, stored.length);
+  const actual = hashBytes(stored.subarray(0, namedEnd));
   if (actual !== name) {
     throw new CorruptDataError(
-      `tree node ${name} is corrupt: its ${bytes.byteLength} stored bytes hash to ${actual}; restore the object from a replica or backup`,
+      `tree node ${name} is corrupt: its ${namedEnd} stored bytes hash to ${actual}; restore the object from a replica or backup`,
     );
   }
   const fail: Fail = (detail, cause) =>
@@ -144,15 +173,8 @@ export function decodeNode(name: ObjectHash, bytes: Uint8Array): TreeNode {
       `tree node ${name} is malformed: ${detail}; the node was written by a faulty writer or the store is damaged`,
       { cause },
     );
-  const stored = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const end = stored.indexOf(NEWLINE);
   if (end < 0) throw fail('it has no header line');
-  let header: unknown;
-  try {
-    header = JSON.parse(utf8Strict.decode(stored.subarray(0, end)));
-  } catch (error) {
-    throw fail('its header is not UTF-8 JSON', error);
-  }
+  if (headerError !== undefined) throw fail('its header is not UTF-8 JSON', headerError);
   if (typeof header !== 'object' || header === null) throw fail('its header is not a JSON object');
   const field: Field = (key) => (key in header ? Reflect.get(header, key) : undefined);
   if (field('format') !== NODE_FORMAT) throw fail(`format ${JSON.stringify(field('format'))} is unknown`);
@@ -160,10 +182,52 @@ export function decodeNode(name: ObjectHash, bytes: Uint8Array): TreeNode {
   if (!isCount(level)) throw fail(`level ${JSON.stringify(level)} is not a whole number`);
   const paths = field('paths');
   if (!Array.isArray(paths)) throw fail('the paths column is not an array');
-  const tail = stored.subarray(end + 1);
-  return level === 0
-    ? decodeLeaf(name, paths, tail, field, fail)
-    : decodeBranch(name, level, paths, tail, field, fail);
+  const tail = stored.subarray(end + 1, namedEnd);
+  if (level === 0) return decodeLeaf(name, paths, tail, field, fail);
+  const locations = decodeLocations(stored.subarray(namedEnd), paths.length / 4, fail);
+  return decodeBranch(name, level, paths, tail, locations, field, fail);
+}
+
+/** Where a node's named bytes end: a branch's after the hashes its header counts, a leaf's at the end. */
+function namedLength(header: unknown, end: number, length: number): number {
+  if (typeof header !== 'object' || header === null) return length;
+  const level = Reflect.get(header, 'level');
+  const paths = Reflect.get(header, 'paths');
+  if (!isCount(level) || level === 0 || !Array.isArray(paths) || paths.length % 4 !== 0) return length;
+  return Math.min(length, end + 1 + (paths.length / 4) * HASH_BYTES);
+}
+
+/** The child locations after a branch's named bytes; undefined when there are none (all standalone). */
+function decodeLocations(trailer: Buffer, count: number, fail: Fail): LocationColumn | undefined {
+  if (trailer.length === 0) return undefined;
+  const end = trailer.indexOf(NEWLINE);
+  let parsed: unknown;
+  try {
+    parsed = end < 0 ? undefined : JSON.parse(utf8Strict.decode(trailer.subarray(0, end)));
+  } catch (error) {
+    throw fail('its child locations do not start with a JSON line', error);
+  }
+  const packs: unknown =
+    typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'packs') : undefined;
+  if (!Array.isArray(packs) || trailer.length - end - 1 !== 12 * count) {
+    throw fail('its child locations are not a packs line and three 32-bit numbers per child');
+  }
+  const ids = packs.map((pack: unknown) => {
+    try {
+      return parsePackId(String(pack));
+    } catch (error) {
+      throw fail(`node pack ID ${JSON.stringify(pack)} is not valid`, error);
+    }
+  });
+  const places = new Uint32Array(3 * count);
+  for (let i = 0, at = end + 1; i < places.length; i++, at += 4) places[i] = trailer.readUInt32BE(at);
+  for (let i = 0; i < places.length; i += 3) {
+    const [pack, offset, length] = [places[i]!, places[i + 1]!, places[i + 2]!];
+    const valid = pack === STANDALONE ? offset === 0 && length === 0 : pack < ids.length && length > 0;
+    if (!valid)
+      throw fail(`the location of child ${i / 3} is malformed: ${[pack, offset, length].join(', ')}`);
+  }
+  return new LocationColumn(ids, places);
 }
 
 function decodeBranch(
@@ -171,6 +235,7 @@ function decodeBranch(
   level: number,
   paths: readonly unknown[],
   tail: Buffer,
+  locations: LocationColumn | undefined,
   field: Field,
   fail: Fail,
 ): BranchNode {
@@ -197,7 +262,8 @@ function decodeBranch(
   }
   const fileCounts = counts.filter((_, i) => i % 2 === 0);
   const byteCounts = counts.filter((_, i) => i % 2 === 1);
-  return new BranchNode({ name, level, firsts, lasts, fileCounts, byteCounts, hashes: new HashColumn(tail) });
+  const hashes = new HashColumn(tail);
+  return new BranchNode({ name, level, firsts, lasts, fileCounts, byteCounts, hashes, locations });
 }
 
 function decodeLeaf(

@@ -173,7 +173,9 @@ export class TreeCursor {
   }
 
   #prefetch(node: BranchNode, from: number, count: number): void {
-    for (let i = from; i < Math.min(node.count, from + count); i++) this.#nodes.prefetch(node.childName(i));
+    for (let i = from; i < Math.min(node.count, from + count); i++) {
+      this.#nodes.prefetch(node.childName(i), node.childLocation(i));
+    }
   }
 }
 

@@ -18,17 +18,16 @@ import type { ObjectHash } from '../ids.ts';
 import { EditStream } from './edit-stream.ts';
 import type { NodeStore } from './node-store.ts';
 import { type ChildRef, refTo, type TreeNode } from './tree-node.ts';
-import type { TreeShape } from './tree-shape.ts';
-import { TreeWriter } from './tree-writer.ts';
+import type { TreeWriter } from './tree-writer.ts';
 import type { FileEntry, TreeChange, TreeSummary } from './types.ts';
 
 export async function applyChanges(
   nodes: NodeStore,
-  shape: TreeShape,
+  writer: TreeWriter,
   root: ObjectHash,
   changes: AsyncIterable<TreeChange> | Iterable<TreeChange>,
 ): Promise<TreeSummary> {
-  const merge = new TreeMerge(nodes, new TreeWriter(nodes, shape), new EditStream(changes));
+  const merge = new TreeMerge(nodes, writer, new EditStream(changes));
   const rootNode = await nodes.read(root);
   const rootRef = refTo(root, rootNode);
   if (rootRef !== undefined) await merge.mergeChild(rootNode.level + 1, rootRef, true);

@@ -18,6 +18,7 @@ import {
   parseObjectHash,
   parsePackId,
 } from '../ids.ts';
+import { LocationColumn, type NodeLocation } from './node-pack.ts';
 import type { FileEntry } from './types.ts';
 
 /** A reference from a branch node to a child node, with the child's span and totals. */
@@ -27,6 +28,12 @@ export interface ChildRef {
   readonly last: FilePath;
   readonly fileCount: number;
   readonly totalBytes: number;
+  /**
+   * Where the child's bytes are stored: a range of a node pack. Absent: a standalone object at
+   * `nodeKey(hash)` (every root, and every node written before node packs). Not part of the
+   * node's name: a location is a hint, checked by the hash of what is read there.
+   */
+  readonly location?: NodeLocation;
 }
 
 /** Bytes of a SHA-256 in a hash column. */
@@ -236,6 +243,8 @@ export interface BranchColumns {
   readonly byteCounts: readonly number[];
   /** The children's node hashes. */
   readonly hashes: HashColumn;
+  /** Where the children are stored; undefined when all are standalone. */
+  readonly locations: LocationColumn | undefined;
 }
 
 export class BranchNode {
@@ -272,6 +281,7 @@ export class BranchNode {
       fileCounts: refs.map((ref) => ref.fileCount),
       byteCounts: refs.map((ref) => ref.totalBytes),
       hashes: HashColumn.fromHex(refs.map((ref) => ref.hash)),
+      locations: LocationColumn.of(refs.map((ref) => ref.location)),
     };
     return new BranchNode(columns, refs);
   }
@@ -294,6 +304,11 @@ export class BranchNode {
     return parseObjectHash(this.#columns.hashes.hex(i));
   }
 
+  /** Where child `i` is stored (undefined: standalone at `nodeKey`). */
+  childLocation(i: number): NodeLocation | undefined {
+    return this.#columns.locations?.at(i);
+  }
+
   childFiles(i: number): number {
     return this.#columns.fileCounts[i]!;
   }
@@ -312,6 +327,7 @@ export class BranchNode {
         last: canonicalPath(columns.name, columns.lasts[i]!),
         fileCount: columns.fileCounts[i]!,
         totalBytes: columns.byteCounts[i]!,
+        location: this.childLocation(i),
       };
       this.#refs[i] = ref;
     }

@@ -1,12 +1,15 @@
 /**
  * Builds a tree from entries given in path order, in one pass and bounded memory: one open node
- * per level. When a node ends (tree-shape.ts) it is encoded, stored in the background (a bounded
- * number of puts in flight) and its reference appended to the level above, which may end in turn.
- * Memory is O(levels × maximum node size) whatever the number of entries.
+ * per level. When a node ends (tree-shape.ts) it is encoded, added to the writer's node pack and
+ * its reference, with its place in the pack, appended to the level above, which may end in turn.
+ * Packs are stored in the background as they fill (a bounded number of puts in flight). The root
+ * is stored last, as an object of its own, once every pack under it is stored. Memory is
+ * O(levels × maximum node size) plus the packs being filled and stored.
  */
 import { InvalidArgumentError } from '../errors.ts';
 import type { FilePath } from '../ids.ts';
-import { type EncodedNode, encodeBranch, encodeLeaf } from './node-codec.ts';
+import { encodeBranch, encodeLeaf } from './node-codec.ts';
+import type { NodeLocation, NodePackOptions, NodePackWriter } from './node-pack.ts';
 import type { NodeStore } from './node-store.ts';
 import type { ChildRef } from './tree-node.ts';
 import { estimateEntryBytes, estimateRefBytes, type TreeShape } from './tree-shape.ts';
@@ -22,17 +25,15 @@ interface OpenNode {
 export class TreeWriter {
   readonly #nodes: NodeStore;
   readonly #shape: TreeShape;
-  readonly #maxPuts: number;
+  readonly #pack: NodePackWriter;
   readonly #open: OpenNode[] = [];
-  readonly #puts = new Set<Promise<void>>();
-  #putError: unknown;
   #lastPath: FilePath | undefined;
   #finished = false;
 
-  constructor(nodes: NodeStore, shape: TreeShape, options: { maxPuts?: number } = {}) {
+  constructor(nodes: NodeStore, shape: TreeShape, options: NodePackOptions = {}) {
     this.#nodes = nodes;
     this.#shape = shape;
-    this.#maxPuts = options.maxPuts ?? 16;
+    this.#pack = nodes.packWriter(options);
   }
 
   /** Appends one entry; its path must sort after every path appended before. */
@@ -81,7 +82,7 @@ export class TreeWriter {
     );
   }
 
-  /** Closes every open node and returns the root once every node is stored. */
+  /** Closes every open node and returns the root once every node is stored, the root last. */
   async finish(): Promise<TreeSummary> {
     this.#checkOpen();
     this.#finished = true;
@@ -98,11 +99,17 @@ export class TreeWriter {
     if (root === undefined) {
       // Nothing was appended: the empty tree is one empty leaf.
       const empty = encodeLeaf([]);
-      await this.#put(empty);
-      await this.#drain();
+      await this.#nodes.writeStandalone(empty);
       return { root: empty.hash, fileCount: 0, totalBytes: 0 };
     }
-    await this.#drain();
+    // The root is the node closed last, or a re-used subtree: either way nothing in the pack
+    // points at it, and it is stored on its own once all the nodes below it are.
+    const own = this.#pack.takeBackLast(root.hash);
+    await this.#pack.finish();
+    if (own !== undefined) await this.#nodes.writeStandalone(own);
+    else if (root.location !== undefined) {
+      await this.#nodes.writeStandalone({ hash: root.hash, bytes: await this.#nodes.storedBytes(root) });
+    }
     return { root: root.hash, fileCount: root.fileCount, totalBytes: root.totalBytes };
   }
 
@@ -122,7 +129,6 @@ export class TreeWriter {
 
   #checkOpen(): void {
     if (this.#finished) throw new InvalidArgumentError('this tree writer is finished: start a new one');
-    if (this.#putError !== undefined) throw this.#putError;
   }
 
   #openAt(level: number): OpenNode {
@@ -143,35 +149,9 @@ export class TreeWriter {
     const items = open.items;
     this.#open[level] = { items: [], bytes: 0, lastPath: '' };
     const encoded = level === 0 ? encodeLeaf(items.map(asEntry)) : encodeBranch(level, items.map(childRef));
-    await this.#put(encoded);
-    const ref = summarise(encoded.hash, items);
+    const ref = summarise(encoded.hash, items, await this.#pack.append(encoded));
     const above = this.#openAt(level + 1);
     await this.#add(level + 1, ref, ref.last, estimateRefBytes(ref.first, ref.last, above.lastPath));
-  }
-
-  /** Starts a put, first waiting while `maxPuts` are in flight. */
-  async #put(node: EncodedNode): Promise<void> {
-    while (this.#puts.size >= this.#maxPuts) await Promise.race(this.#puts);
-    this.#checkOpenPuts();
-    const put = this.#nodes.write(node).then(
-      () => {
-        this.#puts.delete(put);
-      },
-      (error: unknown) => {
-        this.#puts.delete(put);
-        this.#putError ??= error;
-      },
-    );
-    this.#puts.add(put);
-  }
-
-  #checkOpenPuts(): void {
-    if (this.#putError !== undefined) throw this.#putError;
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#puts.size > 0) await Promise.race(this.#puts);
-    this.#checkOpenPuts();
   }
 }
 
@@ -189,7 +169,11 @@ function childRef(item: FileEntry | ChildRef): ChildRef {
   return item;
 }
 
-function summarise(hash: ChildRef['hash'], items: readonly (FileEntry | ChildRef)[]): ChildRef {
+function summarise(
+  hash: ChildRef['hash'],
+  items: readonly (FileEntry | ChildRef)[],
+  location: NodeLocation,
+): ChildRef {
   let fileCount = 0;
   let totalBytes = 0;
   for (const item of items) {
@@ -209,5 +193,6 @@ function summarise(hash: ChildRef['hash'], items: readonly (FileEntry | ChildRef
     last: isEntry(last) ? last.path : last.last,
     fileCount,
     totalBytes,
+    location,
   };
 }
