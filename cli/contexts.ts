@@ -20,7 +20,7 @@ import { InvalidArgumentError, NotFoundError } from '../versioning/errors.ts';
 const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 
 export const LocalContextSchema = z.object({
   backend: z.literal('local'),
@@ -137,6 +137,21 @@ export function parseRegion(text: string): string {
     );
   }
   return text;
+}
+
+/**
+ * A key prefix for the bucket: printable ASCII without spaces, not starting with '/', and ending
+ * with '/' (added when missing) so that one deployment's keys never match another's prefix
+ * (`strata/` and `strata-dev/`, not `strata` and `strata-dev`).
+ */
+export function parseKeyPrefix(text: string): string {
+  if (text === '') return text;
+  if (!/^[\x21-\x7e]+$/.test(text) || text.startsWith('/') || text.includes('//')) {
+    throw new InvalidArgumentError(
+      `invalid --prefix ${JSON.stringify(text)}: use printable characters without spaces, not starting with '/' or holding '//', e.g. team-a/`,
+    );
+  }
+  return text.endsWith('/') ? text : `${text}/`;
 }
 
 export function parseEndpoint(text: string): string {

@@ -127,7 +127,12 @@ export function isNetworkFailure(error: unknown): boolean {
 export function isUnreachable(error: unknown): boolean {
   if (hasCode(error, UNREACHABLE_CODES)) return true;
   // The Node HTTP handler's connection timeout surfaces as a TimeoutError naming the connection.
-  return error instanceof Error && error.name === 'TimeoutError' && /connect|socket/i.test(error.message);
+  // (An idle socket's timeout says "timed out after … of inactivity": a connection was made.)
+  return (
+    error instanceof Error &&
+    error.name === 'TimeoutError' &&
+    /did not establish a connection/i.test(error.message)
+  );
 }
 
 /** Whether the service said to slow down (503 SlowDown, 429, ThrottlingException, …). */
@@ -185,13 +190,10 @@ export function describeAwsFailure(error: unknown, call: AwsCall): StrataError {
       options,
     );
   }
-  if (facts.status === 403 || (facts.code !== undefined && ACCESS_DENIED_CODES.has(facts.code))) {
-    // IAM's own message names the exact resource (real account, index or object), where known.
-    const resource = resourceNamedIn(facts.message) ?? call.resource;
+  // S3 answers bad credentials and clock skew with 403 too: tell them apart from a refused action.
+  if (facts.code === 'RequestTimeTooSkewed') {
     return new UnavailableError(
-      `cannot ${call.doing}: ${call.service} denied ${call.action} on ${resource} (${detail}); ` +
-        `allow ${call.action} on that resource for this identity (IAM policy, bucket or resource policy, SCPs)` +
-        (call.accessNote ?? ''),
+      `cannot ${call.doing}: ${call.service} at ${call.endpoint} refused the request because this machine's clock is off (${detail}); set the clock right (NTP)`,
       options,
     );
   }
@@ -199,6 +201,16 @@ export function describeAwsFailure(error: unknown, call: AwsCall): StrataError {
     return new UnavailableError(
       `cannot ${call.doing}: ${call.service} at ${call.endpoint} did not accept this identity's credentials ` +
         `(${detail}); check AWS_PROFILE or AWS_ACCESS_KEY_ID, or sign in again (aws sso login)`,
+      options,
+    );
+  }
+  if (facts.status === 403 || (facts.code !== undefined && ACCESS_DENIED_CODES.has(facts.code))) {
+    // IAM's own message names the exact resource (real account, index or object), where known.
+    const resource = resourceNamedIn(facts.message) ?? call.resource;
+    return new UnavailableError(
+      `cannot ${call.doing}: ${call.service} denied ${call.action} on ${resource} (${detail}); ` +
+        `allow ${call.action} on that resource for this identity (IAM policy, bucket or resource policy, SCPs)` +
+        (call.accessNote ?? ''),
       options,
     );
   }

@@ -34,7 +34,7 @@ export interface AwsClientOptions {
   readonly unreachableAttempts?: number;
   /** How long to wait for a TCP connection before the attempt fails. @default 3000 */
   readonly connectionTimeoutMs?: number;
-  /** How long a request may go without the socket receiving data. @default 60000 */
+  /** How long a request's socket may stay idle before the attempt fails. @default 60000 */
   readonly requestTimeoutMs?: number;
   /**
    * S3 only: when the SDK adds a checksum to a request that does not ask for one. Emulators that
@@ -58,14 +58,19 @@ export function awsClientConfig(options: AwsClientOptions = {}) {
     }),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: options.connectionTimeoutMs ?? 3_000,
-      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      // An idle socket (a half-open connection after a NAT or load balancer dropped it) fails the
+      // attempt, which is then retried. (`requestTimeout` would be a whole-request deadline, which
+      // a large S3 transfer may rightly exceed.)
+      socketTimeout: options.requestTimeoutMs ?? 60_000,
     }),
   } as const;
 }
 
 export function createS3Client(options: AwsClientOptions = {}): S3Client {
   // Custom endpoints (LocalStack, emulators) serve buckets by path, not by virtual host name.
-  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  const endpoint = [options.endpoint, process.env.AWS_ENDPOINT_URL_S3, process.env.AWS_ENDPOINT_URL].find(
+    (url) => url !== undefined && url !== '',
+  );
   return new S3Client({
     ...awsClientConfig(options),
     forcePathStyle: endpoint !== undefined,

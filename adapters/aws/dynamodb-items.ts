@@ -56,11 +56,15 @@ export function itemKey(key: string): DynamoItem {
  * item. Throws InvalidArgumentError, before anything is written, when it is too big and there is
  * no spill store.
  */
+/** Length of a writer tag (see DynamoDbKvStore's conditional writes): 16 random bytes, base64url. */
+export const WRITER_TAG_LENGTH = 22;
+
 export async function encodeItem(
   key: string,
   value: string,
   version: number,
   spill: ObjectStore | undefined,
+  writer?: string,
 ): Promise<DynamoItem> {
   const bytes = Buffer.from(value, 'utf8');
   const primary = itemKey(key);
@@ -70,8 +74,14 @@ export async function encodeItem(
     sortKey.name.length +
     key.length +
     kvAttributes.version.length +
-    MAX_NUMBER_BYTES;
-  const base = { ...primary, [kvAttributes.version]: { N: String(version) } };
+    MAX_NUMBER_BYTES +
+    kvAttributes.writer.length +
+    WRITER_TAG_LENGTH;
+  const base = {
+    ...primary,
+    [kvAttributes.version]: { N: String(version) },
+    ...(writer !== undefined ? { [kvAttributes.writer]: { S: writer } } : {}),
+  };
   if (fixedBytes + kvAttributes.value.length + bytes.length <= MAX_ITEM_BYTES) {
     return { ...base, [kvAttributes.value]: { S: value } };
   }

@@ -15,6 +15,8 @@
  * - Input is checked before anything is written: a bad key or an oversized value without a spill
  *   store fails the whole call with InvalidArgumentError and stores nothing.
  */
+
+import { randomBytes } from 'node:crypto';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -31,6 +33,7 @@ import {
 import { isStrataError, UnavailableError } from '../../versioning/errors.ts';
 import type { KvItem, KvStore, ListOptions, ObjectStore, Page } from '../../versioning/ports.ts';
 import { assertKeyPrefix, pageLimit } from '../storage-rules.ts';
+import { awsErrorFacts } from './aws-errors.ts';
 import { type DynamoDbCall, type DynamoDbTarget, dynamoDbFailure, resolveTarget } from './dynamodb-errors.ts';
 import {
   assertKvKey,
@@ -108,16 +111,20 @@ export class DynamoDbKvStore implements KvStore {
 
   async putIfAbsent(key: string, value: string): Promise<boolean> {
     assertKvKey(key);
-    const item = await encodeItem(key, value, 1, this.#spill);
-    return this.#conditional({ operation: 'PutItem', doing: `create ${key}` }, () =>
-      this.#client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': partitionKey.name },
-        }),
-      ),
+    const writer = writerTag();
+    const item = await encodeItem(key, value, 1, this.#spill, writer);
+    return this.#conditional(
+      { operation: 'PutItem', doing: `create ${key}` },
+      { key, writer, version: 1 },
+      () =>
+        this.#client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': partitionKey.name },
+          }),
+        ),
     );
   }
 
@@ -137,8 +144,10 @@ export class DynamoDbKvStore implements KvStore {
   async compareAndSet(key: string, expectedVersion: number, value: string): Promise<boolean> {
     assertKvKey(key);
     if (!Number.isSafeInteger(expectedVersion)) return false;
-    const item = await encodeItem(key, value, expectedVersion + 1, this.#spill);
-    return this.#conditional({ operation: 'PutItem', doing: `update ${key}` }, () =>
+    const writer = writerTag();
+    const item = await encodeItem(key, value, expectedVersion + 1, this.#spill, writer);
+    const mine = { key, writer, version: expectedVersion + 1 };
+    return this.#conditional({ operation: 'PutItem', doing: `update ${key}` }, mine, () =>
       this.#client.send(
         new PutItemCommand({
           TableName: this.table,
@@ -168,7 +177,10 @@ export class DynamoDbKvStore implements KvStore {
             ExpressionAttributeNames: { '#v': kvAttributes.version },
             ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
           };
-    return this.#conditional({ operation: 'DeleteItem', doing: `delete ${key}` }, () =>
+    // A delete leaves nothing to recognise it by: if the SDK retried one that had already removed
+    // the item, the retry answers false. The domain deletes only records it can afford to see
+    // gone either way (staged deltas of a lost race, drained event-log entries).
+    return this.#conditional({ operation: 'DeleteItem', doing: `delete ${key}` }, undefined, () =>
       this.#client.send(new DeleteItemCommand({ TableName: this.table, Key: itemKey(key), ...condition })),
     );
   }
@@ -346,14 +358,37 @@ export class DynamoDbKvStore implements KvStore {
     }
   }
 
-  /** Runs one conditional write: true when it was applied, false when its condition failed. */
-  async #conditional(call: DynamoDbCall, send: () => Promise<unknown>): Promise<boolean> {
+  /**
+   * Runs one conditional write: true when it was applied, false when its condition failed.
+   *
+   * The SDK retries a write whose answer was lost (a timeout, a reset, a 500) even when the first
+   * attempt was applied; the retry then fails its own condition. So each put carries a random
+   * writer tag, and a failed condition after more than one attempt reads the item back
+   * (consistently): if it holds this call's tag and version, this call won.
+   */
+  async #conditional(
+    call: DynamoDbCall,
+    mine: { key: string; writer: string; version: number } | undefined,
+    send: () => Promise<unknown>,
+  ): Promise<boolean> {
     try {
       await send();
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw await this.#failure(error, call);
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
+        throw await this.#failure(error, call);
+      }
+      if (mine === undefined || awsErrorFacts(error).attempts < 2) return false;
+      const stored = await this.#call({ operation: 'GetItem', doing: `read ${mine.key}` }, () =>
+        this.#client.send(
+          new GetItemCommand({ TableName: this.table, Key: itemKey(mine.key), ConsistentRead: true }),
+        ),
+      );
+      const item = stored.Item;
+      return (
+        item?.[kvAttributes.writer]?.S === mine.writer &&
+        item[kvAttributes.version]?.N === String(mine.version)
+      );
     }
   }
 
@@ -396,4 +431,9 @@ async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number
 function backoff(round: number): Promise<void> {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** round);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+/** A tag no other write carries: 16 random bytes. */
+function writerTag(): string {
+  return randomBytes(16).toString('base64url');
 }

@@ -36,7 +36,7 @@ export const kvTableSchema = {
 } as const;
 
 /** Names of the item attributes besides the key. */
-export const kvAttributes = { version: 'version', value: 'value', spill: 'spill' } as const;
+export const kvAttributes = { version: 'version', value: 'value', spill: 'spill', writer: 'writer' } as const;
 
 /** Partitions per key family (see the module doc); part of the table format. */
 export const FAMILY_PARTITIONS = 16;

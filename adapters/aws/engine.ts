@@ -33,6 +33,8 @@ export function openAwsEngine(
   return {
     ...engine,
     close: async () => {
+      // A command that failed half-way may still have events in flight: deliver them first.
+      await published?.idle();
       await engine.close();
       backend.close();
       if (options.scratchDir === undefined) rmSync(scratchDir, { recursive: true, force: true });

@@ -75,10 +75,18 @@ export function isDamagedInTransit(error: unknown): boolean {
   return code === 'BadDigest' || code === 'XAmzContentSHA256Mismatch';
 }
 
-/** The object is absent: NoSuchKey, or a 404 without a body (HEAD), which cannot say more. */
+/**
+ * The object is absent: NoSuchKey, or a 404 without a body (HEAD), which cannot say more. Other
+ * 404s (NoSuchUpload, NoSuchBucket) are about something else.
+ */
 export function isMissingObject(error: unknown): boolean {
   const { code, status } = awsErrorFacts(error);
-  return code === 'NoSuchKey' || (status === 404 && !isMissingBucket(error));
+  return code === 'NoSuchKey' || (status === 404 && (code === undefined || code === 'NotFound'));
+}
+
+/** The multipart upload a request names no longer exists (completed or aborted). */
+export function isUploadGone(error: unknown): boolean {
+  return awsErrorFacts(error).code === 'NoSuchUpload';
 }
 
 export function isMissingBucket(error: unknown): boolean {

@@ -51,6 +51,7 @@ import {
   isMissingObject,
   isPreconditionFailed,
   isUnsatisfiableRange,
+  isUploadGone,
   missingBucketError,
   type S3Action,
   s3EndpointOf,
@@ -130,6 +131,12 @@ export class S3ObjectStore implements ObjectStore {
         return true;
       } catch (error) {
         if (isPreconditionFailed(error)) return false;
+        // The upload is gone: an earlier attempt of this call completed it (the SDK retried a
+        // CompleteMultipartUpload whose answer was lost), or a lifecycle rule aborted it.
+        if (isUploadGone(error) && attempt <= WRITE_RETRIES) {
+          if ((await this.head(key))?.size === bytes.byteLength) return true;
+          continue;
+        }
         const nothingStored = isConditionalWriteConflict(error) || isDamagedInTransit(error);
         if (nothingStored && attempt <= WRITE_RETRIES) {
           await pause(50 * 2 ** attempt * Math.random());

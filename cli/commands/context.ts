@@ -9,6 +9,7 @@ import {
   parseBucketName,
   parseContextName,
   parseEndpoint,
+  parseKeyPrefix,
   parseRegion,
   parseTableName,
   readConfig,
@@ -69,7 +70,7 @@ function contextFromOptions(options: CreateOptions): Context {
     ...(options.region !== undefined ? { region: parseRegion(options.region) } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.endpoint !== undefined ? { endpoint: parseEndpoint(options.endpoint) } : {}),
-    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    ...(options.prefix !== undefined ? { prefix: parseKeyPrefix(options.prefix) } : {}),
     ...(options.eventBus !== undefined ? { eventBus: options.eventBus } : {}),
   };
 }

@@ -60,6 +60,25 @@ describe('strata context commands', () => {
     expect(inspected).toMatchObject({ name: 'dev', active: true, bucket: 'my-strata-data' });
     expect((await cli.ok(['list', 'context'])).stdout).toMatch(/^\*\s+dev\s+aws\s+s3:\/\/my-strata-data/m);
 
+    await cli.ok([
+      'create',
+      'context',
+      'team',
+      '--bucket',
+      'shared-bucket',
+      '--table',
+      'meta',
+      '--prefix',
+      'team-a',
+    ]);
+    expect(
+      await cli.json(contextInfo.extend({ prefix: z.string() }), ['inspect', 'context', 'team']),
+    ).toMatchObject({
+      prefix: 'team-a/',
+      active: false,
+    });
+    await cli.ok(['delete', 'context', 'team']);
+
     const deleted = await cli.ok(['delete', 'context', 'dev']);
     expect(deleted.stdout).toBe('deleted context dev; no context is active now\n');
     expect(await cli.json(z.array(contextInfo), ['list', 'context'])).toEqual([]);

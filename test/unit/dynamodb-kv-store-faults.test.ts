@@ -196,6 +196,65 @@ describe('DynamoDbKvStore: throttling', () => {
   });
 });
 
+describe('DynamoDbKvStore: a write applied whose answer was lost', () => {
+  /** Applies the first `operation` request, then answers it with a 500 so that the SDK retries it. */
+  function loseFirstAnswer(operation: string): FaultHandler {
+    let lost = false;
+    return async (request, forward) => {
+      const answer = await forward();
+      if (request.operation !== operation || lost) return answer;
+      lost = true;
+      return awsError('InternalServerError', 'answer lost on the way', 500);
+    };
+  }
+
+  it('answers true for a put-if-absent that the SDK retried after it was applied', async () => {
+    const { store, proxy } = await storeBehindProxy(loseFirstAnswer('PutItem'));
+
+    const won = await store.putIfAbsent('repo/images', 'first');
+    const again = await store.putIfAbsent('repo/images', 'second');
+
+    expect(proxy.operations.filter((operation) => operation === 'PutItem').length).toBe(3);
+    expect(won).toBe(true);
+    expect(again).toBe(false);
+    expect(await store.get('repo/images')).toEqual({ key: 'repo/images', value: 'first', version: 1 });
+  });
+
+  it('answers true for a compare-and-set that the SDK retried after it was applied', async () => {
+    const { store } = await storeBehindProxy(loseFirstAnswer('PutItem'));
+    await store.putIfAbsent('branch/images/master', 'created').catch(() => undefined);
+    const created = await store.get('branch/images/master');
+
+    const moved = await store.compareAndSet('branch/images/master', created!.version, 'moved');
+    const stale = await store.compareAndSet('branch/images/master', created!.version, 'again');
+
+    expect(moved).toBe(true);
+    expect(stale).toBe(false);
+    expect(await store.get('branch/images/master')).toEqual({
+      key: 'branch/images/master',
+      value: 'moved',
+      version: created!.version + 1,
+    });
+  });
+
+  it('still answers false when the SDK retried and another writer holds the key', async () => {
+    let failed = false;
+    // The first PutItem after the other writer's fails without being applied; the SDK retries it.
+    const { store } = await storeBehindProxy(async (request, forward) => {
+      if (request.operation !== 'PutItem' || !request.body.includes('"mine"') || failed) return forward();
+      failed = true;
+      return awsError('InternalServerError', 'failed before it was applied', 500);
+    });
+    await store.putIfAbsent('repo/images', 'theirs');
+
+    const mine = await store.putIfAbsent('repo/images', 'mine');
+
+    expect(failed).toBe(true);
+    expect(mine).toBe(false);
+    expect((await store.get('repo/images'))?.value).toBe('theirs');
+  });
+});
+
 describe('DynamoDbKvStore: batch items left unprocessed', () => {
   /** Forwards only the first half of each of the first `times` batch writes; the rest comes back unprocessed. */
   function halveBatchWrites(times: number): FaultHandler {

@@ -100,6 +100,20 @@ describe('S3ObjectStore when S3 cannot be reached or refuses', () => {
     expect(messageOf(head)).toContain(`S3 denied s3:GetObject on ${object}`);
     expect(messageOf(list)).toContain(`S3 denied s3:ListBucket on arn:aws:s3:::${BUCKET} `);
   });
+  it.each([
+    ['InvalidAccessKeyId', "did not accept this identity's credentials"],
+    ['SignatureDoesNotMatch', "did not accept this identity's credentials"],
+    ['RequestTimeTooSkewed', "this machine's clock is off"],
+  ])('tells a 403 %s (credentials, clock) apart from a refused action', async (code, message) => {
+    const store = freshStore();
+    emulator.inject({ operation: 'GetObject', error: { status: 403, code } });
+
+    const read = store.get('nodes/ab/anything');
+
+    await expect(read).rejects.toThrow(UnavailableError);
+    await expect(read).rejects.toThrow(message);
+    await expect(read).rejects.not.toThrow('denied');
+  });
 });
 
 describe('S3ObjectStore under throttling and write conflicts', () => {
