@@ -204,7 +204,15 @@ export class DynamoDbKvStore implements KvStore {
             start,
             want,
           );
-    const items = await Promise.all(found.slice(0, limit).map((stored) => this.#read(stored)));
+    const page = found.slice(0, limit);
+    const items: KvItem[] = new Array(page.length);
+    // Spilled values are S3 GETs: a few at a time, not a page's worth at once.
+    await inParallel(
+      page.map((stored, i) => async () => {
+        items[i] = await this.#read(stored);
+      }),
+      BATCH_CONCURRENCY,
+    );
     const last = items.at(-1);
     return found.length > limit && last !== undefined ? { items, next: last.key } : { items };
   }
@@ -421,8 +429,17 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 /** Runs the tasks, at most `limit` at a time; rejects with the first failure. */
 async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
   let next = 0;
+  let failed = false;
+  // After a failure no task starts: the call fails anyway, and later writes would only add load.
   const worker = async (): Promise<void> => {
-    while (next < tasks.length) await tasks[next++]!();
+    while (next < tasks.length && !failed) {
+      try {
+        await tasks[next++]!();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
