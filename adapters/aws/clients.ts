@@ -47,14 +47,16 @@ export interface AwsClientOptions {
 
 /** The configuration every client shares. */
 export function awsClientConfig(options: AwsClientOptions = {}) {
+  const maxAttempts = options.maxAttempts ?? maxAttemptsFromEnvironment() ?? 10;
   return {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    maxAttempts,
     retryStrategy: new StrataRetryStrategy({
-      maxAttempts: options.maxAttempts ?? 10,
-      unreachableAttempts: options.unreachableAttempts ?? 3,
+      maxAttempts,
+      unreachableAttempts: Math.min(options.unreachableAttempts ?? 3, maxAttempts),
     }),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: options.connectionTimeoutMs ?? 3_000,
@@ -86,4 +88,11 @@ export function createDynamoDbClient(options: AwsClientOptions = {}): DynamoDBCl
 
 export function createEventBridgeClient(options: AwsClientOptions = {}): EventBridgeClient {
   return new EventBridgeClient(awsClientConfig(options));
+}
+
+/** `AWS_MAX_ATTEMPTS`, the SDK's own setting, when it holds a whole number ≥ 1. */
+function maxAttemptsFromEnvironment(): number | undefined {
+  const text = process.env.AWS_MAX_ATTEMPTS;
+  const attempts = text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+  return attempts !== undefined && attempts >= 1 ? attempts : undefined;
 }
