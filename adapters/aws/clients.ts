@@ -27,7 +27,7 @@ export interface AwsClientOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /**
    * Attempts per request, counting the first. Throttling backs off adaptively between them.
-   * @default 10
+   * @default - `AWS_MAX_ATTEMPTS` when set, else 10
    */
   readonly maxAttempts?: number;
   /** Attempts per call while the endpoint cannot be reached at all (refused, unknown host). @default 3 */
