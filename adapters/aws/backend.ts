@@ -11,6 +11,7 @@ import {
   BucketLocationConstraint,
   CreateBucketCommand,
   HeadBucketCommand,
+  PutBucketLifecycleConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '../../versioning/errors.ts';
@@ -69,18 +70,37 @@ export function openAwsBackend(settings: AwsBackendSettings): AwsBackend {
 
 /** What `initAwsBackend` found and did. */
 export interface AwsInitResult {
-  readonly bucket: { readonly name: string; readonly created: boolean };
+  readonly bucket: {
+    readonly name: string;
+    readonly created: boolean;
+    /**
+     * The lifecycle rule that aborts multipart uploads left incomplete for a day (a crashed
+     * writer's parts are otherwise billed for ever): 'set' on a bucket this call created,
+     * 'left as is' on an existing bucket (setting it would replace the bucket's own rules),
+     * 'unsupported' where the endpoint does not implement lifecycle configurations.
+     */
+    readonly lifecycle: 'set' | 'left as is' | 'unsupported';
+  };
   readonly table: { readonly name: string; readonly created: boolean };
 }
+
+/** The rule `strata aws init` puts on a bucket it creates. */
+export const ABORT_INCOMPLETE_UPLOADS_RULE = {
+  ID: 'strata-abort-incomplete-multipart-uploads',
+  Status: 'Enabled',
+  Filter: { Prefix: '' },
+  AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+} as const;
 
 /** Creates the bucket and the table when missing; leaves existing ones as they are. */
 export async function initAwsBackend(settings: AwsBackendSettings): Promise<AwsInitResult> {
   const { s3, dynamodb } = clientsFor(settings);
   try {
     const bucketCreated = await ensureBucket(s3, settings.bucket);
+    const lifecycle = bucketCreated ? await abortIncompleteUploads(s3, settings.bucket) : 'left as is';
     const tableCreated = await ensureKvTable(dynamodb, settings.table);
     return {
-      bucket: { name: settings.bucket, created: bucketCreated },
+      bucket: { name: settings.bucket, created: bucketCreated, lifecycle },
       table: { name: settings.table, created: tableCreated },
     };
   } finally {
@@ -113,6 +133,26 @@ async function ensureBucket(client: S3Client, bucket: string): Promise<boolean> 
   } catch (error) {
     if (error instanceof BucketAlreadyOwnedByYou) return false;
     throw await failure(error, 's3:CreateBucket', `create bucket ${bucket}`);
+  }
+}
+
+async function abortIncompleteUploads(client: S3Client, bucket: string): Promise<'set' | 'unsupported'> {
+  try {
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: { Rules: [ABORT_INCOMPLETE_UPLOADS_RULE] },
+      }),
+    );
+    return 'set';
+  } catch (error) {
+    if (error instanceof Error && error.name === 'NotImplemented') return 'unsupported';
+    throw s3Failure(error, {
+      action: 's3:PutLifecycleConfiguration',
+      doing: `set the lifecycle rule of bucket ${bucket}`,
+      bucket,
+      endpoint: await s3EndpointOf(client),
+    });
   }
 }
 

@@ -25,7 +25,8 @@ export type S3Action =
   | 's3:PutObject'
   | 's3:DeleteObject'
   | 's3:ListBucket'
-  | 's3:CreateBucket';
+  | 's3:CreateBucket'
+  | 's3:PutLifecycleConfiguration';
 
 /** The endpoint an S3 client sends to, for messages. */
 export function s3EndpointOf(client: S3Client): Promise<string> {

@@ -15,7 +15,7 @@ export function registerAwsCommands(program: Command): void {
       .description(
         "Create the context's S3 bucket and DynamoDB table when they are missing (existing ones are left as they are). Needs s3:CreateBucket and dynamodb:CreateTable; deploying the Strata CDK stack is the alternative.",
       )
-      .option('--json', 'print {bucket: {name, created}, table: {name, created}} as JSON')
+      .option('--json', 'print {bucket: {name, created, lifecycle}, table: {name, created}} as JSON')
       .action(async (options: { json?: boolean }) => {
         const { name, context } = resolveContext(strataHome);
         if (context.backend !== 'aws') {
@@ -30,12 +30,12 @@ export function registerAwsCommands(program: Command): void {
           writeJson(result);
           return;
         }
-        for (const [kind, item] of [
-          ['bucket', result.bucket],
-          ['table', result.table],
-        ] as const) {
-          writeLine(`${kind} ${item.name}: ${item.created ? 'created' : 'exists'}`);
-        }
+        const state = (created: boolean) => (created ? 'created' : 'exists');
+        writeLine(`bucket ${result.bucket.name}: ${state(result.bucket.created)}`);
+        writeLine(
+          `  lifecycle rule (abort multipart uploads incomplete after 1 day): ${result.bucket.lifecycle}`,
+        );
+        writeLine(`table ${result.table.name}: ${state(result.table.created)}`);
       }),
     'strata aws init --context dev',
   );

@@ -6,6 +6,7 @@
  * unreachable.
  */
 import { writeFile } from 'node:fs/promises';
+import { GetBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type AwsEmulators, startAwsEmulators } from '../harness/aws/emulators.ts';
@@ -33,13 +34,22 @@ describe('strata on the AWS backend (emulators)', () => {
     const second = await cli.json(initResult, ['aws', 'init'], { env });
 
     expect(first).toEqual({
-      bucket: { name: 'walk-through', created: true },
+      bucket: { name: 'walk-through', created: true, lifecycle: 'set' },
       table: { name: 'strata-walk-through', created: true },
     });
     expect(second).toEqual({
-      bucket: { name: 'walk-through', created: false },
+      bucket: { name: 'walk-through', created: false, lifecycle: 'left as is' },
       table: { name: 'strata-walk-through', created: false },
     });
+    const rules = await emulators
+      .s3Client()
+      .send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'walk-through' }));
+    expect(rules.Rules).toEqual([
+      expect.objectContaining({
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        Status: 'Enabled',
+      }),
+    ]);
   });
 
   it('runs the versioning walk-through: repo, put, list, branch, diff, revert, history, get', async () => {
@@ -115,6 +125,6 @@ describe('strata on the AWS backend (emulators)', () => {
 });
 
 const initResult = z.object({
-  bucket: z.object({ name: z.string(), created: z.boolean() }),
+  bucket: z.object({ name: z.string(), created: z.boolean(), lifecycle: z.string() }),
   table: z.object({ name: z.string(), created: z.boolean() }),
 });

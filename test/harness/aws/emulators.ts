@@ -10,6 +10,7 @@
  * and the key pair, exactly as a user would point it at LocalStack or AWS.
  */
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   type AwsBackend,
   type AwsBackendSettings,
@@ -18,7 +19,7 @@ import {
 } from '../../../adapters/aws/backend.ts';
 import type { AwsClientOptions } from '../../../adapters/aws/clients.ts';
 import { dynamoDbClientFor, type RunningDynamoDb, startDynamoDbEmulator } from './dynamodb-emulator.ts';
-import { type S3Emulator, startS3Emulator } from './s3-emulator.ts';
+import { type S3Emulator, s3ClientFor, startS3Emulator } from './s3-emulator.ts';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -28,6 +29,8 @@ export interface AwsEmulators {
   readonly dynamodb: RunningDynamoDb;
   /** Environment variables that point the AWS SDK (and so `strata`) at the emulators. */
   readonly environment: Readonly<Record<string, string>>;
+  /** An S3 client on the emulator, for tests that look at what was stored (destroyed on stop). */
+  s3Client(): S3Client;
   /** A new, empty bucket and table, opened as the AWS backend; `cleanup` closes and drops them. */
   freshBackend(): Promise<FreshAwsBackend>;
   stop(): Promise<void>;
@@ -51,10 +54,15 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
     // s3rver would store the aws-chunked framing of a streamed body inside the object.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
   };
+  let s3Client: S3Client | undefined;
   return {
     s3,
     dynamodb,
     environment,
+    s3Client: () => {
+      s3Client ??= s3ClientFor(s3.endpoint);
+      return s3Client;
+    },
     freshBackend: async () => {
       backends += 1;
       const name = `strata-test-${process.pid}-${backends}`;
@@ -82,6 +90,7 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
       };
     },
     stop: async () => {
+      s3Client?.destroy();
       await Promise.all([s3.stop(), dynamodb.stop()]);
     },
   };

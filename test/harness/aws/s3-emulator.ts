@@ -12,6 +12,8 @@
  *   continuation tokens use DES, which OpenSSL 3 refuses. The proxy pages in byte order itself
  *   (s3rver-folder.ts). A listing with a delimiter goes to s3rver unchanged.
  * - AbortMultipartUpload, which s3rver refuses (405): the proxy removes the upload's parts.
+ * - Bucket lifecycle configurations (s3rver answers NotImplemented): the proxy keeps the last
+ *   one put per bucket and answers GETs of it, so `strata aws init` can be tested.
  * - A GET of the first byte alone (`Range: bytes=0-0`), which s3rver answers with the whole
  *   object (it reads the range's end 0 as "no end"): the proxy answers it from the stored file.
  * - Request checksums. s3rver ignores `x-amz-checksum-sha256`; the proxy answers a PutObject or
@@ -127,6 +129,7 @@ export async function startS3Emulator(options: { faults?: readonly S3Fault[] } =
   const faults: { fault: S3Fault; remaining: number }[] = [];
   const counts = new Map<S3Operation, number>();
   const locks = new KeyLocks();
+  const lifecycles = new Map<string, string>();
   const inject = (fault: S3Fault) => faults.push({ fault, remaining: fault.times ?? 1 });
   for (const fault of options.faults ?? []) inject(fault);
 
@@ -152,6 +155,17 @@ export async function startS3Emulator(options: { faults?: readonly S3Fault[] } =
         return call.query.has('delimiter') ? forward() : listObjects(call, req, res);
       case 'AbortMultipartUpload':
         return abortUpload(call, req, res);
+      case 'PutBucketLifecycleConfiguration':
+        lifecycles.set(call.bucket, Buffer.concat(await req.toArray()).toString('utf8'));
+        res.writeHead(200, { 'x-amz-request-id': requestId() });
+        return void res.end();
+      case 'GetBucketLifecycleConfiguration': {
+        const xml = lifecycles.get(call.bucket);
+        if (xml === undefined) return answerError(req, res, NO_SUCH_LIFECYCLE, call.resource);
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/xml', 'x-amz-request-id': requestId() });
+        return void res.end(xml);
+      }
       case 'GetObject':
         return req.headers.range === 'bytes=0-0' ? firstByte(call, req, res, forward) : forward();
       case 'PutObject':
@@ -293,6 +307,11 @@ const BAD_DIGEST: S3ErrorAnswer = {
   status: 400,
   code: 'BadDigest',
   message: 'The sha256 you specified did not match the calculated checksum.',
+};
+const NO_SUCH_LIFECYCLE: S3ErrorAnswer = {
+  status: 404,
+  code: 'NoSuchLifecycleConfiguration',
+  message: 'The lifecycle configuration does not exist',
 };
 const NO_SUCH_UPLOAD: S3ErrorAnswer = {
   status: 404,

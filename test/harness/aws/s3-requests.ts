@@ -22,6 +22,8 @@ export type S3Operation =
   | 'UploadPart'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
+  | 'PutBucketLifecycleConfiguration'
+  | 'GetBucketLifecycleConfiguration'
   | 'Other';
 
 export interface S3Request {
@@ -56,6 +58,10 @@ function operationOf(req: IncomingMessage, bucket: string, key: string, query: U
   if (bucket === '') return method === 'GET' ? 'ListBuckets' : 'Other';
   const upload = query.has('uploadId');
   if (key === '') {
+    if (query.has('lifecycle')) {
+      if (method === 'PUT') return 'PutBucketLifecycleConfiguration';
+      if (method === 'GET') return 'GetBucketLifecycleConfiguration';
+    }
     if (method === 'GET') return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
     if (method === 'POST') return query.has('delete') ? 'DeleteObjects' : 'Other';
     return BUCKET_OPERATIONS[method] ?? 'Other';
