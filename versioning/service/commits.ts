@@ -255,8 +255,11 @@ export class Commits {
     try {
       return await this.finish({ repo, base: { kind: 'commit', commit: id }, ancestors: 0 });
     } catch (error) {
-      if (error instanceof ConflictError) return this.#info(repo, id);
-      throw error;
+      if (!(error instanceof ConflictError)) throw error;
+      // Only "finished already" is a concurrent writer's doing; any other conflict is this write's.
+      const info = await this.#info(repo, id);
+      if (info.finished === null) throw error;
+      return info;
     }
   }
 

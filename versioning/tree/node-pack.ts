@@ -140,17 +140,27 @@ export class NodePackWriter {
     this.#parts = [];
     this.#bytes = 0;
     this.#last = undefined;
+    const key = nodePackKey(id);
     const put: Promise<void> = this.#store
-      .putIfAbsent(nodePackKey(id), bytes)
+      .putIfAbsent(key, bytes)
+      .then(async (written) => {
+        if (written) {
+          this.#stats.packWrites++;
+          return;
+        }
+        // Pack IDs are random, so "already there" means an adapter's retry of this very put
+        // landed twice (its first answer was lost); anything of another size is not ours.
+        const existing = await this.#store.head(key);
+        if (existing?.size === bytes.length) {
+          this.#stats.packWrites++;
+          return;
+        }
+        throw new ConflictError(
+          `node pack ${id} already exists with ${existing?.size} bytes, not this pack's ${bytes.length}: pack IDs are random and never reused, so the store holds an object it should not; write the tree again`,
+        );
+      })
       .then(
-        (written) => {
-          if (written) this.#stats.packWrites++;
-          else {
-            this.#error ??= new ConflictError(
-              `node pack ${id} already exists: pack IDs are random and never reused, so the store holds an object it should not; write the tree again`,
-            );
-          }
-        },
+        () => {},
         (error: unknown) => {
           this.#error ??= error;
         },

@@ -93,10 +93,18 @@ class TreeMerge {
       const edit = await edits.peek();
       if (edit !== undefined && edit.position === path) {
         edits.take();
-        if (edit.kind === 'put') await this.#writer.append(edit.entry);
+        // The same bytes put again keep their stored entry, so the tree (and its root) stays as
+        // it was: a re-upload stores small files anew, at other places (they are not indexed).
+        if (edit.kind === 'put')
+          await this.#writer.append(sameContent(edit.entry, node.entry(i)) ?? edit.entry);
       } else if (!edits.deletes(path)) {
         await this.#writer.append(node.entry(i));
       }
     }
   }
+}
+
+/** The stored entry when the put one holds the same bytes (same hash and size), else undefined. */
+function sameContent(put: FileEntry, stored: FileEntry): FileEntry | undefined {
+  return put.hash === stored.hash && put.size === stored.size ? stored : undefined;
 }
