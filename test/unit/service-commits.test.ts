@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../versioning/errors.ts';
 import { parseRepoName } from '../../versioning/ids.ts';
 import { parseBranchRef, parseCommitRef, parseFileRef } from '../../versioning/refs.ts';
+import { VersioningService } from '../../versioning/service.ts';
 import { memoryService, paths, put, readText } from '../harness/memory-service.ts';
 
 const images = parseRepoName('images');
@@ -22,6 +23,37 @@ describe('commits', () => {
     expect(result.commit.origin).toBe('auto');
     expect(result.commit.fileCount).toBe(1);
     expect(await readText(service, 'images@master:/a.txt')).toBe('alpha');
+  });
+
+  it('builds the tree of an open commit once per staged state: re-reads and the finish store nothing new', async () => {
+    // Arrange: a tree of many leaves (so that an edit writes a node pack), an open commit with
+    // staged writes, read once. Each read goes through a new service, as separate commands do.
+    const { service, objects, kv } = await withRepo();
+    const base = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`/f${i}.txt`, `${i}`]));
+    await put(service, 'images@master', base);
+    await service.startCommit(parseBranchRef('images@master'));
+    await put(service, 'images@master', { '/f1.txt': 'one', '/f2999.txt': 'two' });
+    const command = () => new VersioningService({ objects, kv });
+    await readText(command(), 'images@master:/f1.txt');
+    const afterFirstRead = objects.stats.puts;
+
+    // Act
+    const reread = await readText(command(), 'images@master:/f2999.txt');
+    await readText(command(), 'images@master:/f1.txt');
+    const afterRereads = objects.stats.puts;
+    await put(command(), 'images@master', { '/new.txt': 'new' });
+    const afterWrite = objects.stats.puts;
+    await readText(command(), 'images@master:/new.txt');
+    const afterNewRead = objects.stats.puts;
+    const finished = await command().finishCommit(parseCommitRef('images@master'));
+
+    // Assert
+    expect(reread).toBe('two');
+    expect(afterRereads).toBe(afterFirstRead);
+    expect(afterNewRead).toBeGreaterThan(afterWrite);
+    expect(objects.stats.puts).toBe(afterNewRead);
+    expect(finished.fileCount).toBe(3001);
+    expect(await readText(service, 'images@master:/f1.txt')).toBe('one');
   });
 
   it('collects several writes into an open commit and shows them only through it', async () => {

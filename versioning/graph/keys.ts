@@ -21,6 +21,7 @@ export const kvKeys = {
   finishPrefix: (repo: RepoName) => `finish/${repo}/`,
   stage: (repo: RepoName, id: CommitId) => `stage/${repo}/${id}`,
   stagePrefix: (repo: RepoName) => `stage/${repo}/`,
+  view: (repo: RepoName, id: CommitId) => `view/${repo}/${id}`,
   delta: (repo: RepoName, commit: CommitId, deltaId: string) => `delta/${repo}/${commit}/${deltaId}`,
   deltaRepoPrefix: (repo: RepoName) => `delta/${repo}/`,
   /** Reverse provenance: `downstream` depends on `upstream`; blocks deleting `upstream`. */

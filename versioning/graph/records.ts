@@ -77,6 +77,19 @@ export const deltaRecord = z.object({
 });
 export type DeltaRecord = z.infer<typeof deltaRecord>;
 
+/**
+ * The tree an open commit's staged writes gave when last read, and the staged delta it was built
+ * from (the delta ID names the staged state exactly, as deltas are immutable). A cache: losing a
+ * race to update it costs a rebuild, never a wrong tree.
+ */
+export const viewRecord = z.object({
+  last: z.string(),
+  root: objectHash,
+  fileCount: z.number().int().nonnegative(),
+  totalBytes: z.number().int().nonnegative(),
+});
+export type ViewRecord = z.infer<typeof viewRecord>;
+
 export function decodeRecord<T extends z.ZodType>(schema: T, key: string, value: string): z.output<T> {
   let json: unknown;
   try {

@@ -29,8 +29,10 @@ import {
   type RepoName,
 } from '../ids.ts';
 import { type CommitRef, formatCommitRef } from '../refs.ts';
+import type { TreeSummary } from '../tree/index.ts';
 import { toCommitInfo } from './commit-info.ts';
 import type { ServiceContext } from './context.ts';
+import { forgetStagedTree, stagedTree } from './staged-view.ts';
 
 export interface StartOptions {
   readonly description?: string;
@@ -108,12 +110,8 @@ export class Commits {
       throw new ConflictError(`commit ${commit.repo}@${commit.id} is already finished`);
     }
     const stage = await this.#seal(commit);
-    const runKeys = await this.#runKeys(commit, stage);
-    const parentRoot = await this.parentRoot(commit);
-    const summary = await this.#ctx.index.apply(
-      parentRoot,
-      mergeRuns(runKeys.map((key) => readRun(this.#ctx.objects, key))),
-    );
+    // Finishing builds the tree a last time (nothing more can be staged), so nothing to remember.
+    const { summary, remembered } = await this.#stagedTree(commit, stage, false);
     const finish: FinishRecord = {
       finished: this.#ctx.now(),
       dropped: false,
@@ -126,6 +124,7 @@ export class Commits {
     if (!(await this.#ctx.kv.putIfAbsent(kvKeys.finish(commit.repo, commit.id), encodeRecord(finish)))) {
       throw new ConflictError(`commit ${commit.repo}@${commit.id} is already finished`);
     }
+    if (remembered) await forgetStagedTree(this.#ctx.kv, commit);
     await this.#ctx.events?.publish({
       type: 'CommitFinished',
       repo: commit.repo,
@@ -162,6 +161,7 @@ export class Commits {
     }
     if (commit.branch) await this.#rewindBranch(commit.repo, commit.branch, commit);
     await kv.delete(kvKeys.commitLog(commit.repo, commit.order, commit.id));
+    await forgetStagedTree(kv, commit);
   }
 
   /** The root of the commit's tree: its own when finished, its staged writes applied when open. */
@@ -174,14 +174,22 @@ export class Commits {
     }
     const { commit } = resolved;
     const stage = await this.#ctx.graph.getStage(commit.repo, commit.id);
-    const runKeys = await this.#runKeys(commit, stage.record);
-    const parentRoot = await this.parentRoot(commit);
-    if (runKeys.length === 0) return parentRoot;
-    const summary = await this.#ctx.index.apply(
-      parentRoot,
-      mergeRuns(runKeys.map((key) => readRun(this.#ctx.objects, key))),
-    );
-    return summary.root;
+    return (await this.#stagedTree(commit, stage.record, true)).summary.root;
+  }
+
+  /** The tree of the commit's parent with its staged runs applied (remembered per staged state). */
+  async #stagedTree(
+    commit: CommitRecord,
+    stage: StageRecord,
+    remember: boolean,
+  ): Promise<{ summary: TreeSummary; remembered: boolean }> {
+    const build = async () =>
+      this.#ctx.index.apply(
+        await this.parentRoot(commit),
+        mergeRuns((await this.#runKeys(commit, stage)).map((key) => readRun(this.#ctx.objects, key))),
+      );
+    if (stage.last === null) return { summary: await build(), remembered: false };
+    return stagedTree(this.#ctx.kv, commit, stage.last, build, { remember });
   }
 
   async parentRoot(commit: CommitRecord): Promise<ObjectHash> {
