@@ -185,13 +185,13 @@ describe('ContentWriter', () => {
     const objects = new MemoryObjectStore();
     const kv = new MemoryKvStore();
     const data = randomStream('dedup sessions', 30_000);
-    // Every chunk indexed, the file's short tail too (see the indexMinBytes tests below).
-    const first = new ContentWriter({ objects, kv, ...smallProps, indexMinBytes: 0 });
+    // The file's short last chunk is indexed too, so nothing at all is stored again.
+    const first = new ContentWriter({ objects, kv, ...smallProps });
     const original = await first.write(pieces(data));
     await first.flush();
     const bytesBefore = objects.stats.bytesWritten;
 
-    const second = new ContentWriter({ objects, kv, ...smallProps, indexMinBytes: 0 });
+    const second = new ContentWriter({ objects, kv, ...smallProps });
     const again = await second.write(pieces(data, 999));
     await second.flush();
 
@@ -335,6 +335,36 @@ describe('ContentWriter', () => {
     expect(kv.stats).toMatchObject({ getManys: 0, putManys: 0 });
     expect((await kv.scan('chunk/')).items).toEqual([]);
     expect(await readBack(objects, later)).toEqual(tiny);
+  });
+
+  it('indexes the short last chunk of a file of several chunks, so writing the file again stores nothing', async () => {
+    // Arrange: among fixed seeds, a file whose last chunk is shorter than the minimum.
+    const props = { ...smallProps, inlineChunkLimit: 1000 };
+    let data: Uint8Array = Buffer.alloc(0);
+    for (let seed = 0; ; seed++) {
+      data = randomStream(`short tail ${seed}`, 3000);
+      const probe = new ContentWriter({
+        objects: new MemoryObjectStore(),
+        kv: new MemoryKvStore(),
+        ...props,
+      });
+      const refs = refsOf(await probe.write(pieces(data)));
+      if (refs.length > 1 && refs.at(-1)!.length < smallProps.chunking.minSize) break;
+    }
+    const objects = new MemoryObjectStore();
+    const kv = new MemoryKvStore();
+    const first = new ContentWriter({ objects, kv, ...props });
+    const stored = await first.write(pieces(data));
+    await first.flush();
+
+    // Act
+    const second = new ContentWriter({ objects, kv, ...props });
+    await second.write(pieces(data, 100));
+    await second.flush();
+
+    // Assert
+    expect(await kv.get(chunkIndexKey(refsOf(stored).at(-1)!.id))).toBeDefined();
+    expect(second.stats).toMatchObject({ newChunks: 0, newBytes: 0, packsWritten: 0 });
   });
 
   it('indexes a chunk of exactly the minimum chunk size by default, and not one byte less', async () => {

@@ -13,6 +13,8 @@ export const BATCH_BYTES = 4 * 1024 * 1024;
 export class ChunkBatch {
   readonly bytes: Uint8Array;
   readonly spans: ByteRange[] = [];
+  /** Per chunk: whether it goes in the global chunk index (ContentWriterProps.indexMinBytes). */
+  readonly indexed: boolean[] = [];
   #used = 0;
 
   /** `capacity` must hold the largest chunk. */
@@ -33,9 +35,10 @@ export class ChunkBatch {
     return this.spans.length < BATCH_CHUNKS && this.#used + length <= this.bytes.length;
   }
 
-  add(chunk: Uint8Array): void {
+  add(chunk: Uint8Array, indexed: boolean): void {
     this.bytes.set(chunk, this.#used);
     this.spans.push({ offset: this.#used, length: chunk.length });
+    this.indexed.push(indexed);
     this.#used += chunk.length;
   }
 
@@ -46,6 +49,7 @@ export class ChunkBatch {
 
   clear(): void {
     this.spans.length = 0;
+    this.indexed.length = 0;
     this.#used = 0;
   }
 }

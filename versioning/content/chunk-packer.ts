@@ -1,8 +1,8 @@
 /**
  * Places new chunks into packs and stores each full pack, then its chunk index entries (pack
  * first, index second). Remembers every chunk it placed until the index knows it, so a chunk
- * placed twice in one session is stored once even before its pack is stored. Chunks shorter than
- * `indexMinBytes` get no index entry (see ContentWriterProps.indexMinBytes).
+ * placed twice in one session is stored once even before its pack is stored. Chunks placed with
+ * `indexed: false` (small files: see ContentWriterProps.indexMinBytes) get no index entry.
  *
  * Memory: the pack being filled plus `concurrentStores` packs being stored (briefly one more,
  * until the writer that sealed it reaches `waitForRoom`).
@@ -30,7 +30,8 @@ export class ChunkPacker {
   readonly #packSize: number;
   readonly #concurrentStores: number;
   readonly #counters: PackCounters;
-  readonly #indexMinBytes: number;
+  /** Chunks placed in this session that get no index entry. */
+  readonly #sessionOnly = new Set<ChunkId>();
   #pack: PackBuilder | undefined;
   /** Stores under way; each removes itself when done and never rejects. */
   readonly #storing = new Set<Promise<void>>();
@@ -44,14 +45,13 @@ export class ChunkPacker {
   constructor(
     objects: ObjectStore,
     kv: KvStore,
-    options: { packSize: number; concurrentStores: number; counters: PackCounters; indexMinBytes: number },
+    options: { packSize: number; concurrentStores: number; counters: PackCounters },
   ) {
     this.#objects = objects;
     this.#kv = kv;
     this.#packSize = options.packSize;
     this.#concurrentStores = options.concurrentStores;
     this.#counters = options.counters;
-    this.#indexMinBytes = options.indexMinBytes;
   }
 
   /** Where the chunk is, if this session placed it or met it in the index (and still remembers). */
@@ -67,12 +67,13 @@ export class ChunkPacker {
   }
 
   /** Copies a new chunk into the current pack, starting to store the pack first if it is full. */
-  place(id: ChunkId, chunk: Uint8Array): ChunkRef {
+  place(id: ChunkId, chunk: Uint8Array, indexed: boolean): ChunkRef {
     this.throwIfFailed();
     if (this.#pack !== undefined && !this.#pack.fits(chunk.length)) this.#seal();
     this.#pack ??= new PackBuilder(Math.max(this.#packSize, packSizeFor(chunk.length)));
     const ref = this.#pack.append(id, chunk);
     this.#unindexed.set(id, ref);
+    if (!indexed) this.#sessionOnly.add(id);
     return ref;
   }
 
@@ -128,13 +129,14 @@ export class ChunkPacker {
     this.#counters.packsWritten++;
     this.#counters.packBytesWritten += bytes.length;
     const refs = pack.refs;
-    const indexed = refs.filter((ref) => ref.length >= this.#indexMinBytes);
+    const indexed = refs.filter((ref) => !this.#sessionOnly.has(ref.id));
     if (indexed.length > 0) {
       await this.#kv.putMany(
         indexed.map((ref) => ({ key: chunkIndexKey(ref.id), value: encodeChunkLocation(ref) })),
       );
     }
     for (const ref of refs) {
+      this.#sessionOnly.delete(ref.id);
       if (this.#unindexed.get(ref.id) === ref) this.#unindexed.delete(ref.id);
       this.remember(ref);
     }

@@ -1,7 +1,7 @@
 /**
  * ContentWriter: a session that stores many files' bytes, de-duplicated against everything ever
- * stored (chunks below `indexMinBytes`: against this session only), and packed so that many small
- * files share one object.
+ * stored (files smaller than `indexMinBytes`: against this session only), and packed so that many
+ * small files share one object.
  *
  * For each file: the chunker cuts the stream; chunks are copied into batches of up to 100; each
  * batch is hashed (ChunkHasher) and its indexable chunks are looked up in the chunk index with
@@ -43,12 +43,13 @@ export interface ContentWriterProps {
   /** @default DEFAULT_CHUNK_LISTS */
   readonly chunkLists?: ChunkListParams;
   /**
-   * Chunks shorter than this are de-duplicated within the session only: they get no entry in the
-   * global chunk index and are not looked up in it. Such a chunk is a whole small file or the
-   * tail of a large one, and its entry would cost more than storing its bytes again: one KV write
-   * when stored and one read whenever it is written again (on DynamoDB, 1,000 small files would
-   * cost 1,000 write units and 1,000 reads instead of a handful of batched requests). Pachyderm
-   * likewise de-duplicates chunks, not small files. @default - the chunker's minimum chunk size
+   * A file of one chunk shorter than this — a small file — is de-duplicated within the session
+   * only: its chunk gets no entry in the global chunk index and is not looked up in it, as the
+   * entry would cost more than storing the bytes again: one KV write when stored and one read
+   * whenever it is written again (on DynamoDB, 1,000 small files would cost 1,000 write units and
+   * 1,000 reads instead of a handful of batched requests). Pachyderm likewise de-duplicates
+   * chunks, not small files. The short last chunk of a larger file is indexed: one entry per
+   * file, and a file stored again then stores nothing. @default - the chunker's minimum chunk size
    */
   readonly indexMinBytes?: number;
   /**
@@ -140,7 +141,6 @@ export class ContentWriter {
       packSize: prop('packSize', props.packSize, DEFAULT_PACK_SIZE, 1024),
       concurrentStores: prop('concurrentPackStores', props.concurrentPackStores, 1, 1),
       counters: this.#stats,
-      indexMinBytes: this.#indexMinBytes,
     });
   }
 
@@ -188,9 +188,12 @@ export class ContentWriter {
       if (previous !== undefined) await this.#apply(unwrap(await previous), file);
       previous = resolving;
     };
+    let chunks = 0;
     const add = async (chunk: Uint8Array): Promise<void> => {
       if (!batch.fits(chunk.length)) await dispatch();
-      batch.add(chunk);
+      // Only a file's last chunk can be short: the first one too means a small file.
+      batch.add(chunk, chunk.length >= this.#indexMinBytes || chunks > 0);
+      chunks++;
     };
 
     let consumed = 0;
@@ -218,8 +221,7 @@ export class ContentWriter {
     const ids = batch.spans.map((_, i) => parseChunkId(hex.slice(i * 64, i * 64 + 64)));
     const unknown = new Map<ChunkId, number>();
     ids.forEach((id, i) => {
-      const length = batch.spans[i]!.length;
-      if (length >= this.#indexMinBytes && this.#packer.locate(id) === undefined) unknown.set(id, length);
+      if (batch.indexed[i] && this.#packer.locate(id) === undefined) unknown.set(id, batch.spans[i]!.length);
     });
     const lookup = await lookupChunks(this.#kv, [...unknown.keys()], [...unknown.values()]);
     this.#stats.indexEntriesUnusable += lookup.unusable;
@@ -240,7 +242,7 @@ export class ContentWriter {
       }
       if (ref === undefined) {
         const chunk = batch.chunk(i);
-        ref = this.#packer.place(id, chunk);
+        ref = this.#packer.place(id, chunk, batch.indexed[i] ?? true);
         this.#stats.newChunks++;
         this.#stats.newBytes += chunk.length;
       } else {
