@@ -249,6 +249,29 @@ describe('node packs', () => {
     await expect(new FileIndex(store).summary(tree.root)).rejects.toThrow(/three 32-bit numbers per child/);
   });
 
+  it.each([
+    ['a pack index past its list of packs', 0, (packs: number) => packs],
+    ['a length of 0', 2, () => 0],
+  ])('refuses a child location with %s', async (_, field, value) => {
+    // Arrange: rewrite one number of the root's first child location.
+    const { store, index } = newIndex(SMALL);
+    const tree = await index.build(syntheticPaths(3000).map((path) => entry(path)));
+    const [root] = await storedNodes(store, tree.root);
+    await rewrite(store, nodeKey(tree.root), (bytes) => {
+      const trailer = bytes.subarray(root!.named.length);
+      const packsEnd = trailer.indexOf(10);
+      const packs: unknown = JSON.parse(trailer.toString('utf8', 0, packsEnd)).packs;
+      trailer.writeUInt32BE(value(Array.isArray(packs) ? packs.length : 0), packsEnd + 1 + 4 * field);
+      return bytes;
+    });
+
+    // Act
+    const read = collect(new FileIndex(store).walk(tree.root));
+
+    // Assert
+    await expect(read).rejects.toThrow(CorruptDataError);
+  });
+
   it('refuses a damaged node pack', async () => {
     const { store, index } = newIndex(SMALL);
     const tree = await index.build(syntheticPaths(3000).map((path) => entry(path)));

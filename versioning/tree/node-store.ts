@@ -152,7 +152,8 @@ export class NodeStore {
         (bytes) => {
           this.stats.reads++;
           this.stats.bytesRead += location.length;
-          return bytes.subarray(location.offset - start, location.offset - start + location.length);
+          // A copy: a view would keep the whole run's buffer alive in the cache for one node.
+          return bytes.slice(location.offset - start, location.offset - start + location.length);
         },
         () => this.#fetch(hash, location),
       );
