@@ -16,8 +16,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '../../versioning/errors.ts';
 import type { KvStore, ObjectStore } from '../../versioning/ports.ts';
-import { type AwsClientOptions, createDynamoDbClient, createS3Client } from './clients.ts';
+import {
+  type AwsClientOptions,
+  createDynamoDbClient,
+  createEventBridgeClient,
+  createS3Client,
+} from './clients.ts';
 import { DynamoDbKvStore, ensureKvTable } from './dynamodb-kv-store.ts';
+import { ensureEventBus } from './eventbridge-bus-setup.ts';
 import { type S3Action, s3EndpointOf, s3Failure } from './s3-errors.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
@@ -82,6 +88,8 @@ export interface AwsInitResult {
     readonly lifecycle: 'set' | 'left as is' | 'unsupported';
   };
   readonly table: { readonly name: string; readonly created: boolean };
+  /** The EventBridge bus, when the settings name one. */
+  readonly eventBus?: { readonly name: string; readonly created: boolean };
 }
 
 /** The rule `strata aws init` puts on a bucket it creates. */
@@ -92,20 +100,32 @@ export const ABORT_INCOMPLETE_UPLOADS_RULE = {
   AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
 } as const;
 
-/** Creates the bucket and the table when missing; leaves existing ones as they are. */
-export async function initAwsBackend(settings: AwsBackendSettings): Promise<AwsInitResult> {
+/**
+ * Creates the bucket, the table and (when named) the EventBridge bus when missing; leaves
+ * existing ones as they are.
+ */
+export async function initAwsBackend(
+  settings: AwsBackendSettings & { readonly eventBus?: string },
+): Promise<AwsInitResult> {
   const { s3, dynamodb } = clientsFor(settings);
+  const events = settings.eventBus !== undefined ? createEventBridgeClient(settings) : undefined;
   try {
     const bucketCreated = await ensureBucket(s3, settings.bucket);
     const lifecycle = bucketCreated ? await abortIncompleteUploads(s3, settings.bucket) : 'left as is';
     const tableCreated = await ensureKvTable(dynamodb, settings.table);
+    const bus =
+      events !== undefined && settings.eventBus !== undefined
+        ? { name: settings.eventBus, created: await ensureEventBus(events, settings.eventBus) }
+        : undefined;
     return {
       bucket: { name: settings.bucket, created: bucketCreated, lifecycle },
       table: { name: settings.table, created: tableCreated },
+      ...(bus !== undefined ? { eventBus: bus } : {}),
     };
   } finally {
     s3.destroy();
     dynamodb.destroy();
+    events?.destroy();
   }
 }
 

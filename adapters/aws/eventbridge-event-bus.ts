@@ -294,7 +294,7 @@ export class EventBridgeEventBus implements EventBus {
   #busNotFound(message: string, cause?: unknown): NotFoundError {
     return new NotFoundError(
       `EventBridge bus ${JSON.stringify(this.#eventBusName)} does not exist (${message}): create it with ` +
-        `\`aws events create-event-bus --name ${this.#busNameForCli()}\` or deploy the Strata CDK stack`,
+        `'strata aws init', \`aws events create-event-bus --name ${this.#busNameForCli()}\` or the Strata CDK stack`,
       { cause },
     );
   }

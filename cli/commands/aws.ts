@@ -11,11 +11,14 @@ export function registerAwsCommands(program: Command): void {
   withExample(
     aws
       .command('init')
-      .summary("Create the context's S3 bucket and DynamoDB table if missing")
+      .summary("Create the context's S3 bucket, DynamoDB table and event bus if missing")
       .description(
-        "Create the context's S3 bucket and DynamoDB table when they are missing (existing ones are left as they are). Needs s3:CreateBucket and dynamodb:CreateTable; deploying the Strata CDK stack is the alternative.",
+        "Create the context's S3 bucket, DynamoDB table and (with --event-bus) EventBridge bus when they are missing (existing ones are left as they are). Needs s3:CreateBucket, dynamodb:CreateTable and events:CreateEventBus; deploying the Strata CDK stack is the alternative.",
       )
-      .option('--json', 'print {bucket: {name, created, lifecycle}, table: {name, created}} as JSON')
+      .option(
+        '--json',
+        'print {bucket: {name, created, lifecycle}, table: {name, created}, eventBus?: {name, created}} as JSON',
+      )
       .action(async (options: { json?: boolean }) => {
         const { name, context } = resolveContext(strataHome);
         if (context.backend !== 'aws') {
@@ -36,6 +39,8 @@ export function registerAwsCommands(program: Command): void {
           `  lifecycle rule (abort multipart uploads incomplete after 1 day): ${result.bucket.lifecycle}`,
         );
         writeLine(`table ${result.table.name}: ${state(result.table.created)}`);
+        if (result.eventBus)
+          writeLine(`event bus ${result.eventBus.name}: ${state(result.eventBus.created)}`);
       }),
     'strata aws init --context dev',
   );

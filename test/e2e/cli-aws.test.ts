@@ -10,6 +10,7 @@ import { GetBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type AwsEmulators, startAwsEmulators } from '../harness/aws/emulators.ts';
+import { FakeEventBridge } from '../harness/aws/fake-eventbridge.ts';
 import { commitPage, fileList, StrataCli } from '../harness/cli.ts';
 
 describe('strata on the AWS backend (emulators)', () => {
@@ -84,6 +85,49 @@ describe('strata on the AWS backend (emulators)', () => {
     expect(JSON.parse(onHome.stdout)).toEqual([]);
   });
 
+  it('with --event-bus: aws init creates the bus, and commits are published to it instead of running jobs here', async () => {
+    // Arrange: a fake EventBridge endpoint (there is no emulator), reached through the SDK environment.
+    const eventBridge = await FakeEventBridge.start();
+    const published: unknown[] = [];
+    eventBridge.subscribe(async (envelope) => {
+      published.push(envelope);
+    });
+    await cli.ok([
+      'create',
+      'context',
+      'bus',
+      '--bucket',
+      'walk-through',
+      '--table',
+      'strata-walk-through',
+      '--event-bus',
+      'strata-events',
+    ]);
+    const busEnv = { ...env, STRATA_CONTEXT: 'bus', AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint };
+    try {
+      // Act
+      const init = await cli.json(initResult, ['aws', 'init'], { env: busEnv });
+      const again = await cli.json(initResult, ['aws', 'init'], { env: busEnv });
+      await cli.ok(['create', 'repo', 'events'], { env: busEnv });
+      await writeFile(cli.path('note.txt'), 'published');
+      await cli.ok(['put', 'file', 'events@master:/note.txt', '-f', 'note.txt'], { env: busEnv });
+      await eventBridge.idle();
+
+      // Assert
+      expect(init.eventBus).toEqual({ name: 'strata-events', created: true });
+      expect(again.eventBus).toEqual({ name: 'strata-events', created: false });
+      expect(published).toEqual([
+        expect.objectContaining({
+          source: 'strata',
+          'detail-type': 'CommitFinished',
+          detail: expect.objectContaining({ repo: 'events', branch: 'master', error: null }),
+        }),
+      ]);
+    } finally {
+      await eventBridge.close();
+    }
+  });
+
   it('names the missing table and how to create it', async () => {
     await cli.ok(['create', 'context', 'no-table', '--bucket', 'walk-through', '--table', 'never-created']);
 
@@ -127,4 +171,5 @@ describe('strata on the AWS backend (emulators)', () => {
 const initResult = z.object({
   bucket: z.object({ name: z.string(), created: z.boolean(), lifecycle: z.string() }),
   table: z.object({ name: z.string(), created: z.boolean() }),
+  eventBus: z.object({ name: z.string(), created: z.boolean() }).optional(),
 });

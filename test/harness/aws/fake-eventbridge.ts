@@ -122,11 +122,18 @@ export class FakeEventBridge {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(Buffer.from(chunk));
     const target = request.headers['x-amz-target'];
+    if (
+      request.method === 'POST' &&
+      (target === 'AWSEvents.DescribeEventBus' || target === 'AWSEvents.CreateEventBus')
+    ) {
+      this.#busCall(target, Buffer.concat(chunks).toString('utf8'), response);
+      return;
+    }
     if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
       answerError(response, {
         status: 400,
         type: 'UnknownOperationException',
-        message: `this fake serves only POST AWSEvents.PutEvents; got ${request.method} ${String(target)}`,
+        message: `this fake serves only POST AWSEvents.PutEvents, DescribeEventBus and CreateEventBus; got ${request.method} ${String(target)}`,
       });
       return;
     }
@@ -164,6 +171,39 @@ export class FakeEventBridge {
     answer(response, 200, { FailedEntryCount: failed, Entries: results });
   }
 
+  /** DescribeEventBus and CreateEventBus, on the fake's set of bus names. */
+  #busCall(target: string, body: string, response: ServerResponse): void {
+    const parsed = busRequestSchema.safeParse(JSON.parse(body));
+    if (!parsed.success) {
+      answerError(response, { status: 400, type: 'ValidationException', message: parsed.error.message });
+      return;
+    }
+    const name = parsed.data.Name ?? 'default';
+    const arn = `arn:aws:events:us-east-1:000000000000:event-bus/${name}`;
+    if (target === 'AWSEvents.CreateEventBus') {
+      if (this.#buses.has(name)) {
+        answerError(response, {
+          status: 400,
+          type: 'ResourceAlreadyExistsException',
+          message: `Event bus ${name} already exists.`,
+        });
+        return;
+      }
+      this.#buses.add(name);
+      answer(response, 200, { EventBusArn: arn });
+      return;
+    }
+    if (!this.#buses.has(name)) {
+      answerError(response, {
+        status: 400,
+        type: 'ResourceNotFoundException',
+        message: `Event bus ${name} does not exist.`,
+      });
+      return;
+    }
+    answer(response, 200, { Name: name, Arn: arn });
+  }
+
   /** Registers the deliveries before the call is answered, so `idle()` already waits for them. */
   #deliver(entry: FakePutEventsEntry, eventId: string): void {
     const envelope = {
@@ -188,6 +228,8 @@ export class FakeEventBridge {
     }
   }
 }
+
+const busRequestSchema = z.object({ Name: z.string().optional() });
 
 function answer(response: ServerResponse, status: number, body: unknown, type?: string): void {
   response.writeHead(status, {
