@@ -15,11 +15,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { assertBucketName, assertTableName } from '../adapters/aws/resource-names.ts';
 import { InvalidArgumentError, NotFoundError } from '../versioning/errors.ts';
 
 const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 
 export const LocalContextSchema = z.object({
@@ -30,8 +29,8 @@ export const LocalContextSchema = z.object({
 
 export const AwsContextSchema = z.object({
   backend: z.literal('aws'),
-  bucket: z.string().regex(BUCKET_NAME),
-  table: z.string().regex(TABLE_NAME),
+  bucket: z.string().superRefine(namedBy(assertBucketName)),
+  table: z.string().superRefine(namedBy(assertTableName)),
   region: z.string().regex(REGION).optional(),
   profile: z.string().min(1).optional(),
   /** A custom endpoint for every service (LocalStack, the test emulators). */
@@ -113,21 +112,24 @@ export function parseContextName(text: string): string {
 }
 
 export function parseBucketName(text: string): string {
-  if (!BUCKET_NAME.test(text) || text.includes('..')) {
-    throw new InvalidArgumentError(
-      `invalid S3 bucket name ${JSON.stringify(text)}: use 3–63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit`,
-    );
-  }
+  assertBucketName(text, 'S3 bucket name');
   return text;
 }
 
 export function parseTableName(text: string): string {
-  if (!TABLE_NAME.test(text)) {
-    throw new InvalidArgumentError(
-      `invalid DynamoDB table name ${JSON.stringify(text)}: use 3–255 letters, digits, '_', '.' or '-'`,
-    );
-  }
+  assertTableName(text, 'DynamoDB table name');
   return text;
+}
+
+/** A zod refinement from one of the AWS naming rules (for a config file read back). */
+function namedBy(assert: (name: string, what: string) => void) {
+  return (name: string, context: z.RefinementCtx) => {
+    try {
+      assert(name, 'name');
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    }
+  };
 }
 
 export function parseRegion(text: string): string {

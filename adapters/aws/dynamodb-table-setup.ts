@@ -22,7 +22,7 @@ export async function ensureKvTable(
   name: string,
   options: { maxWaitSeconds?: number } = {},
 ): Promise<boolean> {
-  assertTableName(name);
+  assertTableName(name, 'table');
   let operation = 'DescribeTable';
   try {
     const existing = await describeTable(client, name);

@@ -26,7 +26,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { InvalidArgumentError } from '../../versioning/errors.ts';
+import { assertTableName } from './resource-names.ts';
+
+export { assertTableName };
 
 /** The table's key schema and billing, as data for the CLI, the CDK stack and tests. */
 export const kvTableSchema = {
@@ -44,20 +46,9 @@ export const FAMILY_PARTITIONS = 16;
 /** DynamoDB's limit on a sort key value. */
 export const MAX_KEY_BYTES = 1024;
 
-const TABLE_NAME_RULE = /^[A-Za-z0-9_.-]{3,255}$/;
-
-/** Throws InvalidArgumentError unless `name` is a valid DynamoDB table name; `what` names the prop. */
-export function assertTableName(name: string, what = 'table'): void {
-  if (!TABLE_NAME_RULE.test(name)) {
-    throw new InvalidArgumentError(
-      `invalid ${what} ${JSON.stringify(name)}: DynamoDB table names are 3–255 characters of A–Z, a–z, 0–9, '_', '-' and '.', such as 'strata-kv'`,
-    );
-  }
-}
-
 /** The CreateTable request for a KV table named `name`. */
 export function createKvTableInput(name: string): CreateTableCommandInput {
-  assertTableName(name);
+  assertTableName(name, 'table');
   const { partitionKey, sortKey, billingMode } = kvTableSchema;
   return {
     TableName: name,

@@ -44,6 +44,7 @@ import {
 } from '../../versioning/errors.ts';
 import type { ByteRange, ListOptions, ObjectInfo, ObjectStore, Page } from '../../versioning/ports.ts';
 import { assertKeyPrefix, assertRangeWithin, assertStorageKey, pageLimit } from '../storage-rules.ts';
+import { assertBucketName } from './resource-names.ts';
 import {
   isConditionalWriteConflict,
   isDamagedInTransit,
@@ -99,7 +100,8 @@ export class S3ObjectStore implements ObjectStore {
 
   constructor(props: S3ObjectStoreProps) {
     this.#client = props.client;
-    this.bucket = checkedBucket(props.bucket);
+    assertBucketName(props.bucket, 'S3ObjectStoreProps.bucket');
+    this.bucket = props.bucket;
     this.prefix = props.prefix ?? '';
     if (!/^[\x21-\x7e]*$/.test(this.prefix)) {
       throw new InvalidArgumentError(
@@ -344,17 +346,6 @@ export class S3ObjectStore implements ObjectStore {
     this.#endpoint ??= s3EndpointOf(this.#client);
     return this.#endpoint;
   }
-}
-
-function checkedBucket(bucket: string): string {
-  // S3's rules for new buckets: 3–63 lowercase letters, digits, dots and hyphens.
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new InvalidArgumentError(
-      `invalid S3ObjectStoreProps.bucket ${JSON.stringify(bucket)}: S3 bucket names are 3–63 lowercase letters, ` +
-        'digits, dots and hyphens, starting and ending with a letter or digit',
-    );
-  }
-  return bucket;
 }
 
 function checkedSize(prop: string, value: number, min: number, max: number): number {
