@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type Engine, type EngineOptions, type SettlingEventBus } from '../local/engine.ts';
+import { createEngine, type Engine, type EngineOptions } from '../local/engine.ts';
 import { type AwsBackendSettings, openAwsBackend } from './backend.ts';
 import { createEventBridgeClient } from './clients.ts';
 import { EventBridgeEventBus } from './eventbridge-event-bus.ts';
@@ -24,39 +24,25 @@ export function openAwsEngine(
 ): Engine {
   const backend = openAwsBackend(settings);
   const scratchDir = options.scratchDir ?? mkdtempSync(join(tmpdir(), 'strata-scratch-'));
-  const published = settings.eventBus !== undefined ? publishingBus(settings, settings.eventBus) : undefined;
+  const events = settings.eventBus !== undefined ? createEventBridgeClient(settings) : undefined;
+  const bus =
+    events !== undefined && settings.eventBus !== undefined
+      ? new EventBridgeEventBus({ client: events, eventBusName: settings.eventBus })
+      : undefined;
   const engine = createEngine(backend, {
     ...options,
     scratchDir,
-    ...(published ? { bus: published, dispatch: false } : {}),
+    ...(bus ? { bus, dispatch: false } : {}),
   });
   return {
     ...engine,
     close: async () => {
       // A command that failed half-way may still have events in flight: deliver them first.
-      await published?.idle();
+      await bus?.idle();
       await engine.close();
+      events?.destroy();
       backend.close();
       if (options.scratchDir === undefined) rmSync(scratchDir, { recursive: true, force: true });
     },
-  };
-}
-
-/** EventBridge as the engine's bus: publishing only; `idle` waits for publishes in flight. */
-function publishingBus(settings: AwsEngineSettings, eventBusName: string): SettlingEventBus {
-  const client = createEventBridgeClient(settings);
-  const bus = new EventBridgeEventBus({ client, eventBusName });
-  const inFlight = new Set<Promise<void>>();
-  return {
-    publish: (event) => {
-      const publishing = bus.publish(event).finally(() => inFlight.delete(publishing));
-      inFlight.add(publishing);
-      return publishing;
-    },
-    subscribe: (handler) => bus.subscribe(handler),
-    idle: async () => {
-      await Promise.allSettled([...inFlight]);
-    },
-    close: () => client.destroy(),
   };
 }

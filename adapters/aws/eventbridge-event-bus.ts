@@ -112,6 +112,8 @@ export class EventBridgeEventBus implements EventBus {
   readonly #queue: PendingEntry[] = [];
   #callsInFlight = 0;
   #flushScheduled = false;
+  /** Publishes not yet accepted or refused, retries included. */
+  readonly #unsettled = new Set<Promise<unknown>>();
 
   constructor(props: EventBridgeEventBusProps) {
     const source = props.source ?? 'strata';
@@ -150,10 +152,21 @@ export class EventBridgeEventBus implements EventBus {
         ),
       );
     }
-    return new Promise<void>((resolve, reject) => {
+    const accepted = new Promise<void>((resolve, reject) => {
       this.#queue.push({ event, entry, bytes, attempts: 0, resolve, reject });
       this.#scheduleFlush();
     });
+    const settled: Promise<unknown> = accepted.catch(() => {}).finally(() => this.#unsettled.delete(settled));
+    this.#unsettled.add(settled);
+    return accepted;
+  }
+
+  /**
+   * Resolves once every publish so far was accepted or refused, retries included (what a process
+   * waits for before it exits, so that no finished commit's event is left unsent).
+   */
+  async idle(): Promise<void> {
+    while (this.#unsettled.size > 0) await Promise.all([...this.#unsettled]);
   }
 
   /**

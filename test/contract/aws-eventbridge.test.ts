@@ -136,6 +136,19 @@ describe('EventBridgeEventBus', () => {
     expect(resends.flat().sort()).toEqual([1, 3, 5, 7]);
   });
 
+  it('is idle only once every publish was accepted, retries of throttled entries included', async () => {
+    fake.failEntries((_entry, attempt) =>
+      attempt === 1 ? { code: 'ThrottlingException', message: 'Rate exceeded' } : undefined,
+    );
+    const bus = busWith();
+    const published = bus.publish(event(1));
+
+    await bus.idle();
+
+    expect(fake.calls.map((call) => call.map((entry) => commitOf(entry.Detail)))).toEqual([[1], [1]]);
+    await expect(published).resolves.toBeUndefined();
+  });
+
   it('rejects a publish whose entry stays throttled with UnavailableError naming the bus and code, and resolves the others', async () => {
     fake.failEntries((entry) =>
       commitOf(entry.Detail) === 2 ? { code: 'ThrottlingException', message: 'Rate exceeded' } : undefined,
