@@ -173,6 +173,26 @@ export function parseEndpoint(text: string): string {
   return text;
 }
 
+/** The name that means "no context": the embedded backend at $STRATA_HOME. */
+export const DEFAULT_CONTEXT = 'default';
+
+/**
+ * The context called `name` in `config` (`default`: the embedded backend at `defaultHome()`), or
+ * a NotFoundError naming the config file and the contexts there are. `why` follows the name in
+ * the message (' (it is the active one)').
+ */
+export function contextNamed(config: Config, name: string, defaultHome: () => string, why = ''): Context {
+  if (name === DEFAULT_CONTEXT) return { backend: 'local', home: defaultHome() };
+  const context = config.contexts[name];
+  if (context !== undefined) return context;
+  const known = Object.keys(config.contexts);
+  throw new NotFoundError(
+    `no context ${JSON.stringify(name)} in ${configPath()}${why}: ${
+      known.length > 0 ? `known contexts are ${known.join(', ')}` : 'create it with `strata create context`'
+    }`,
+  );
+}
+
 /** The backend a command should use (see the module doc for the order). */
 export function resolveContext(defaultHome: () => string): ResolvedContext {
   const requested = process.env.STRATA_CONTEXT;
@@ -180,14 +200,8 @@ export function resolveContext(defaultHome: () => string): ResolvedContext {
   const config = readConfig();
   const name = hasRequest ? parseContextName(requested) : config.active;
   if (name === undefined) return { name: undefined, context: { backend: 'local', home: defaultHome() } };
-  const context = config.contexts[name];
-  if (context === undefined) {
-    const known = Object.keys(config.contexts);
-    throw new NotFoundError(
-      `no context ${JSON.stringify(name)} in ${configPath()}${hasRequest ? '' : ' (it is the active one)'}: ${
-        known.length > 0 ? `known contexts are ${known.join(', ')}` : 'create it with `strata create context`'
-      }`,
-    );
-  }
-  return { name, context };
+  return {
+    name,
+    context: contextNamed(config, name, defaultHome, hasRequest ? '' : ' (it is the active one)'),
+  };
 }

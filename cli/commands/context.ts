@@ -1,11 +1,13 @@
 /** `create / use / list / inspect / delete context`: which backend the CLI talks to (cli/contexts.ts). */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../../versioning/errors.ts';
+import { ConflictError, InvalidArgumentError } from '../../versioning/errors.ts';
 import { strataHome } from '../backend.ts';
 import {
   type Context,
   configPath,
+  contextNamed,
+  DEFAULT_CONTEXT,
   parseBucketName,
   parseContextName,
   parseEndpoint,
@@ -18,9 +20,6 @@ import {
 } from '../contexts.ts';
 import { writeFields, writeJson, writeJsonArray, writeLine, writeTable } from '../format.ts';
 import { nounCommand, withExample } from '../program.ts';
-
-/** The name that means "no context": the embedded backend at $STRATA_HOME. */
-const DEFAULT_CONTEXT = 'default';
 
 interface CreateOptions {
   readonly backend: string;
@@ -161,7 +160,7 @@ export function registerContextCommands(program: Command): void {
           writeLine('no active context: commands use $STRATA_HOME (default ./.strata)');
           return;
         }
-        if (config.contexts[name] === undefined) throw unknownContext(name, Object.keys(config.contexts));
+        contextNamed(config, name, strataHome);
         writeConfig({ ...config, active: name });
         writeLine(`active context: ${name}`);
       }),
@@ -208,10 +207,8 @@ export function registerContextCommands(program: Command): void {
             ? resolveContext(strataHome)
             : { name: parseContextName(nameText), context: undefined };
         const name = resolved.name ?? DEFAULT_CONTEXT;
-        const context =
-          resolved.context ?? config.contexts[name] ?? throwUnknown(name, Object.keys(config.contexts));
-        const active =
-          resolved.name === config.active || (resolved.name === undefined && config.active === undefined);
+        const context = resolved.context ?? contextNamed(config, name, strataHome);
+        const active = name === (config.active ?? DEFAULT_CONTEXT);
         if (options.json) {
           writeJson({ name, active, ...context });
           return;
@@ -228,7 +225,10 @@ export function registerContextCommands(program: Command): void {
       .action((nameText: string) => {
         const name = parseContextName(nameText);
         const config = readConfig();
-        if (config.contexts[name] === undefined) throw unknownContext(name, Object.keys(config.contexts));
+        if (name === DEFAULT_CONTEXT) {
+          throw new InvalidArgumentError(`context ${DEFAULT_CONTEXT} is $STRATA_HOME and cannot be deleted`);
+        }
+        contextNamed(config, name, strataHome);
         const { [name]: _, ...contexts } = config.contexts;
         const { active, ...rest } = config;
         writeConfig({ ...rest, contexts, ...(active !== undefined && active !== name ? { active } : {}) });
@@ -236,16 +236,4 @@ export function registerContextCommands(program: Command): void {
       }),
     'strata delete context dev',
   );
-}
-
-function unknownContext(name: string, known: readonly string[]): NotFoundError {
-  return new NotFoundError(
-    `no context ${JSON.stringify(name)} in ${configPath()}: ${
-      known.length > 0 ? `known contexts are ${known.join(', ')}` : 'create one with `strata create context`'
-    }`,
-  );
-}
-
-function throwUnknown(name: string, known: readonly string[]): never {
-  throw unknownContext(name, known);
 }

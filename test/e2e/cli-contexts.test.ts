@@ -90,6 +90,7 @@ describe('strata context commands', () => {
     const inspected = await cli.json(contextInfo, ['inspect', 'context']);
 
     expect(inspected).toEqual({ name: 'default', active: true, backend: 'local', home: cli.home });
+    expect(await cli.json(contextInfo, ['inspect', 'context', 'default'])).toEqual(inspected);
   });
 
   it('runs on a local context chosen by --context or $STRATA_CONTEXT, and back on $STRATA_HOME after `use context default`', async () => {
@@ -140,6 +141,12 @@ describe('strata context commands', () => {
     [['create', 'context', '-bad', '--backend', 'local'], /invalid context name|unknown option/],
     [['use', 'context', 'missing'], /no context "missing"/],
     [['delete', 'context', 'missing'], /no context "missing"/],
+    [['delete', 'context', 'default'], /context default is \$STRATA_HOME and cannot be deleted/],
+    [
+      ['create', 'context', 'x', '--bucket', 'good-bucket', '--table', 'meta', '--prefix', '/abs'],
+      /invalid --prefix "\/abs"/,
+    ],
+    [['create', 'context', 'x', '--bucket', 'a..b', '--table', 'meta'], /invalid S3 bucket name "a\.\.b"/],
     [['--context', 'missing', 'list', 'repo'], /no context "missing"/],
     [['aws', 'init'], /is not an AWS context/],
   ])('rejects %j with a message naming the value, and writes no config', async (args, message) => {
