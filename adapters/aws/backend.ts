@@ -24,7 +24,7 @@ import {
 } from './clients.ts';
 import { DynamoDbKvStore, ensureKvTable } from './dynamodb-kv-store.ts';
 import { ensureEventBus } from './eventbridge-bus-setup.ts';
-import { type S3Action, s3EndpointOf, s3Failure } from './s3-errors.ts';
+import { isAbsentOnHeadBucket, type S3Action, s3EndpointOf, s3Failure } from './s3-errors.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
 export interface AwsBackendSettings extends AwsClientOptions {
@@ -136,7 +136,7 @@ async function ensureBucket(client: S3Client, bucket: string): Promise<boolean> 
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
     return false;
   } catch (error) {
-    if (!isMissingBucket(error)) throw await failure(error, 's3:ListBucket', `check bucket ${bucket}`);
+    if (!isAbsentOnHeadBucket(error)) throw await failure(error, 's3:ListBucket', `check bucket ${bucket}`);
   }
   const region = await client.config.region();
   try {
@@ -187,17 +187,4 @@ function locationOf(region: string): BucketLocationConstraint {
 
 function isLocationConstraint(region: string): region is BucketLocationConstraint {
   return Object.values<string>(BucketLocationConstraint).includes(region);
-}
-
-function isMissingBucket(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = '$metadata' in error ? error.$metadata : undefined;
-  return (
-    error.name === 'NotFound' ||
-    error.name === 'NoSuchBucket' ||
-    (typeof status === 'object' &&
-      status !== null &&
-      'httpStatusCode' in status &&
-      status.httpStatusCode === 404)
-  );
 }

@@ -94,6 +94,11 @@ export function isMissingBucket(error: unknown): boolean {
   return awsErrorFacts(error).code === 'NoSuchBucket';
 }
 
+/** HeadBucket's answer for an absent bucket: a bodiless 404 (the SDK names it NotFound). */
+export function isAbsentOnHeadBucket(error: unknown): boolean {
+  return isMissingBucket(error) || awsErrorFacts(error).status === 404;
+}
+
 /** The range starts at or past the end of the object (416 InvalidRange). */
 export function isUnsatisfiableRange(error: unknown): boolean {
   const { code, status } = awsErrorFacts(error);
