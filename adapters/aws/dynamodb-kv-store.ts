@@ -44,6 +44,7 @@ import {
   readItem,
   type StoredItem,
 } from './dynamodb-items.ts';
+import { mergedQuery, type ScanReads, scanTable } from './dynamodb-scan.ts';
 import { assertTableName, kvAttributes, kvTableSchema, partitionsOfPrefix } from './dynamodb-table.ts';
 
 export { createKvTableCommandLine, createKvTableInput, kvTableSchema } from './dynamodb-table.ts';
@@ -71,8 +72,7 @@ export interface DynamoDbKvStoreProps {
   readonly spill?: ObjectStore;
 }
 
-const { partitionKey, sortKey } = kvTableSchema;
-const names = { '#pk': partitionKey.name, '#sk': sortKey.name };
+const { partitionKey } = kvTableSchema;
 
 export class DynamoDbKvStore implements KvStore {
   readonly table: string;
@@ -195,10 +195,19 @@ export class DynamoDbKvStore implements KvStore {
     // One more item than asked tells whether a next page exists.
     const want = limit + 1;
     const plan = partitionsOfPrefix(prefix);
+    const doing = `scan ${JSON.stringify(prefix)}`;
+    const reads: ScanReads = {
+      table: this.table,
+      query: (input) =>
+        this.#call({ operation: 'Query', doing }, () => this.#client.send(new QueryCommand(input))),
+      scan: (input) =>
+        this.#call({ operation: 'Scan', doing }, () => this.#client.send(new ScanCommand(input))),
+    };
     const found =
       plan.kind === 'any'
-        ? await this.#scanTable(prefix, start, want)
-        : await this.#mergedQuery(
+        ? await scanTable(reads, prefix, start, want)
+        : await mergedQuery(
+            reads,
             plan.kind === 'one' ? [plan.partition] : plan.partitions,
             prefix,
             start,
@@ -215,103 +224,6 @@ export class DynamoDbKvStore implements KvStore {
     );
     const last = items.at(-1);
     return found.length > limit && last !== undefined ? { items, next: last.key } : { items };
-  }
-
-  /**
-   * The first `want` items under `prefix` after `start`, in key order, from the given partitions:
-   * each is read by Query in pages, and the pages merged.
-   */
-  async #mergedQuery(
-    partitions: readonly string[],
-    prefix: string,
-    start: string | undefined,
-    want: number,
-  ): Promise<StoredItem[]> {
-    const pageSize = partitions.length === 1 ? want : Math.ceil(want / partitions.length) + 1;
-    const cursors: PartitionCursor[] = partitions.map((partition) => ({
-      partition,
-      buffer: [],
-      position: 0,
-      resumeAfter:
-        start === undefined ? undefined : { ...itemKey(start), [partitionKey.name]: { S: partition } },
-      done: false,
-    }));
-    const merged: StoredItem[] = [];
-    while (merged.length < want) {
-      const empty = cursors.filter((c) => c.position === c.buffer.length && !c.done);
-      await Promise.all(empty.map((cursor) => this.#fill(cursor, prefix, pageSize)));
-      let next: PartitionCursor | undefined;
-      for (const cursor of cursors) {
-        const head = cursor.buffer[cursor.position];
-        if (head !== undefined && (next === undefined || head.key < next.buffer[next.position]!.key))
-          next = cursor;
-      }
-      if (next === undefined) break;
-      merged.push(next.buffer[next.position++]!);
-    }
-    return merged;
-  }
-
-  /** Reads the cursor's next non-empty page, or marks it done. */
-  async #fill(cursor: PartitionCursor, prefix: string, pageSize: number): Promise<void> {
-    cursor.buffer = [];
-    cursor.position = 0;
-    while (cursor.buffer.length === 0 && !cursor.done) {
-      const output = await this.#call({ operation: 'Query', doing: `scan ${JSON.stringify(prefix)}` }, () =>
-        this.#client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':pk': { S: cursor.partition }, ':prefix': { S: prefix } },
-            ConsistentRead: true,
-            Limit: pageSize,
-            ...(cursor.resumeAfter !== undefined ? { ExclusiveStartKey: cursor.resumeAfter } : {}),
-          }),
-        ),
-      );
-      cursor.buffer = (output.Items ?? []).map((item) => decodeItem(item, this.table));
-      cursor.resumeAfter = output.LastEvaluatedKey;
-      cursor.done = output.LastEvaluatedKey === undefined;
-    }
-  }
-
-  /**
-   * The fallback for a prefix without '/', which no single family holds: a Scan of the whole table,
-   * filtered and sorted here. Only tools and tests scan such prefixes.
-   */
-  async #scanTable(prefix: string, start: string | undefined, want: number): Promise<StoredItem[]> {
-    const conditions = [
-      ...(prefix !== '' ? ['begins_with(#sk, :prefix)'] : []),
-      ...(start !== undefined ? ['#sk > :start'] : []),
-    ];
-    const values = {
-      ...(prefix !== '' ? { ':prefix': { S: prefix } } : {}),
-      ...(start !== undefined ? { ':start': { S: start } } : {}),
-    };
-    const found: StoredItem[] = [];
-    let resumeAfter: DynamoItem | undefined;
-    do {
-      const output = await this.#call({ operation: 'Scan', doing: `scan ${JSON.stringify(prefix)}` }, () =>
-        this.#client.send(
-          new ScanCommand({
-            TableName: this.table,
-            ConsistentRead: true,
-            ...(conditions.length > 0
-              ? {
-                  FilterExpression: conditions.join(' AND '),
-                  ExpressionAttributeNames: { '#sk': sortKey.name },
-                  ExpressionAttributeValues: values,
-                }
-              : {}),
-            ...(resumeAfter !== undefined ? { ExclusiveStartKey: resumeAfter } : {}),
-          }),
-        ),
-      );
-      for (const item of output.Items ?? []) found.push(decodeItem(item, this.table));
-      resumeAfter = output.LastEvaluatedKey;
-    } while (resumeAfter !== undefined);
-    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, want);
   }
 
   async #batchGet(keys: readonly string[]): Promise<StoredItem[]> {
@@ -410,14 +322,6 @@ export class DynamoDbKvStore implements KvStore {
     this.#target ??= resolveTarget(this.#client, this.table);
     return this.#target;
   }
-}
-
-interface PartitionCursor {
-  readonly partition: string;
-  buffer: StoredItem[];
-  position: number;
-  resumeAfter: DynamoItem | undefined;
-  done: boolean;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
